@@ -1,0 +1,94 @@
+"""plugredis: a Redis-compatible server whose every command family is a plugin.
+
+This module is the public API for plugin authors; import from here, not from submodules::
+
+    from plugredis import hookimpl, command, arg, TypeSpec, CommandError, OK
+
+    @command("HELLOWORLD", arity=1, flags="fast", summary="Say hello", group="generic")
+    def helloworld(ctx):
+        return b"hello world"
+
+    @hookimpl
+    def register_commands(register):
+        register(helloworld)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .args import (
+    NOT_FLOAT,
+    NOT_INTEGER,
+    SYNTAX_ERROR,
+    parse_float,
+    parse_int,
+    parse_positive_int,
+)
+from .blocking import BLOCKED, parse_timeout
+from .clock import Clock, ManualClock
+from .commands import (
+    WRONGTYPE,
+    CommandError,
+    CommandSpec,
+    KeySpec,
+    WrongTypeError,
+    arg,
+    command,
+    container,
+)
+from .connection import Client
+from .hookspecs import hookimpl
+from .keyspace import Database
+from .registry import RegistryError, TypeSpec
+from .resp import (
+    NULL_ARRAY,
+    OK,
+    QUEUED,
+    Double,
+    Error,
+    Map,
+    NullArray,
+    Push,
+    RespSet,
+    SimpleString,
+    Verbatim,
+)
+
+__all__ = [
+    "BLOCKED",
+    "NOT_FLOAT",
+    "NOT_INTEGER",
+    "NULL_ARRAY",
+    "OK",
+    "QUEUED",
+    "SYNTAX_ERROR",
+    "WRONGTYPE",
+    "Client",
+    "Clock",
+    "CommandError",
+    "CommandSpec",
+    "Database",
+    "Double",
+    "Error",
+    "KeySpec",
+    "ManualClock",
+    "Map",
+    "NullArray",
+    "Push",
+    "RegistryError",
+    "RespSet",
+    "SimpleString",
+    "TypeSpec",
+    "Verbatim",
+    "WrongTypeError",
+    "__version__",
+    "arg",
+    "command",
+    "container",
+    "hookimpl",
+    "parse_float",
+    "parse_int",
+    "parse_positive_int",
+    "parse_timeout",
+]

@@ -1,0 +1,1 @@
+"""RDB persistence: the file format codec (rdb), its CRC64 and LZF helpers."""

@@ -1,0 +1,219 @@
+"""Command, type and config registries, filled once per server through ``register`` callbacks.
+
+Each plugin's ``register_*`` hook implementation is called on its own with a ``register`` callback
+bound to the plugin's name, so every command and type carries its provenance, and a name that is
+already taken is refused with both plugins named (Redis refuses a busy name to a module the same
+way).  After assembly the registry is frozen into plain dicts: dispatch is one dict lookup.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .commands import SPEC_ATTR, CommandSpec, WrongTypeError
+
+__all__ = ["ConfigParam", "Registry", "RegistryError", "TypeSpec"]
+
+
+class RegistryError(Exception):
+    """A plugin tried to register something invalid or already taken."""
+
+
+@dataclass
+class TypeSpec:
+    """A value type: what ``TYPE`` answers and how values are checked, copied and persisted.
+
+    ``pytype`` is the Python class of stored values: the keyspace checks ``type(value) is
+    pytype`` (so each type needs its own class; subclass a builtin if needed).  Optional hooks,
+    the way a Redis module type declares its callbacks:
+
+    - ``copy(value)``: a deep copy for COPY (default: ``copy.copy`` semantics via ``pytype``);
+    - ``encoding(value)``: the name OBJECT ENCODING reports;
+    - ``memory(value)``: an estimate in bytes for MEMORY USAGE / INFO;
+    - ``rdb_type``: the RDB type id written for it; ``rdb_save(value, writer)`` and
+      ``rdb_load(reader, type_id)`` its codec (``rdb_load_types`` lists every id it can read);
+    - ``module_name``/``module_encver`` for a type with no Redis equivalent (saved as a module
+      type).
+    """
+
+    name: str
+    pytype: type
+    copy: Callable[[Any], Any] | None = None
+    encoding: Callable[[Any], str] | None = None
+    memory: Callable[[Any], int] | None = None
+    rdb_type: int | None = None
+    rdb_save: Callable[[Any, Any], None] | None = None
+    rdb_load: Callable[[Any, int], Any] | None = None
+    rdb_load_types: tuple[int, ...] = ()
+    module_name: str | None = None
+    module_encver: int = 0
+    plugin: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def check(self, value: Any) -> Any:
+        if type(value) is not self.pytype:
+            raise WrongTypeError()
+        return value
+
+    def clone(self, value: Any) -> Any:
+        if self.copy is not None:
+            return self.copy(value)
+        if self.pytype is bytes:
+            return value
+        return self.pytype(value)
+
+
+@dataclass
+class ConfigParam:
+    """A CONFIG parameter: its name, current-value getter and (optional) setter.
+
+    ``get()`` returns the value as ``str``; ``set(value: str)`` raises ``ValueError`` with the
+    reason when the value is refused (CONFIG SET answers ``ERR CONFIG SET failed (possibly
+    related to argument '<name>') - <reason>``).  ``set`` of None makes it read-only at run time.
+    """
+
+    name: str
+    get: Callable[[], str]
+    set: Callable[[str], None] | None = None
+    aliases: tuple[str, ...] = ()
+    plugin: str | None = None
+
+
+class Registry:
+    """All commands, types and config parameters of one server."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandSpec] = {}
+        self.types: dict[str, TypeSpec] = {}
+        self.types_by_pytype: dict[type, TypeSpec] = {}
+        self.config: dict[str, ConfigParam] = {}
+        #: dispatch table: command name as bytes (lower case) -> spec
+        self.dispatch: dict[bytes, CommandSpec] = {}
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def command_register(self, plugin: str, external: bool) -> Callable[[Any], None]:
+        """The ``register`` callback handed to one plugin's ``register_commands``."""
+
+        def register(*objs: Any) -> None:
+            for obj in objs:
+                for spec in _specs_of(obj):
+                    self.add_command(spec, plugin, external)
+
+        return register
+
+    def add_command(self, spec: CommandSpec, plugin: str, external: bool = False) -> None:
+        if not isinstance(spec, CommandSpec):
+            raise RegistryError(f"plugin {plugin!r} registered {spec!r}, not a command")
+        if not spec.name or " " in spec.name or "|" in spec.name:
+            raise RegistryError(f"plugin {plugin!r}: invalid command name {spec.name!r}")
+        if spec.arity == 0:
+            raise RegistryError(f"plugin {plugin!r}: command {spec.name!r} has arity 0")
+        if spec.handler is None and not spec.subcommands:
+            raise RegistryError(f"plugin {plugin!r}: command {spec.name!r} has no handler")
+        old = self.commands.get(spec.name)
+        if old is not None:
+            if old is spec:
+                return
+            raise RegistryError(
+                f"command {spec.name!r} is registered twice: by plugin {old.plugin!r} "
+                f"and by plugin {plugin!r}"
+            )
+        spec.plugin = plugin
+        spec.external = external
+        spec.slow = spec.slow or spec.handler is None or bool(spec.subcommands)
+        for sub in spec.subcommands.values():
+            sub.plugin = plugin
+            sub.external = external
+        self.commands[spec.name] = spec
+        self.dispatch[spec.name.encode()] = spec
+
+    # -- types ----------------------------------------------------------------------------------
+
+    def type_register(self, plugin: str) -> Callable[[TypeSpec], None]:
+        def register(spec: TypeSpec) -> None:
+            if not isinstance(spec, TypeSpec):
+                raise RegistryError(f"plugin {plugin!r} registered {spec!r}, not a TypeSpec")
+            old = self.types.get(spec.name)
+            if old is not None:
+                raise RegistryError(
+                    f"type {spec.name!r} is registered twice: by plugin {old.plugin!r} "
+                    f"and by plugin {plugin!r}"
+                )
+            other = self.types_by_pytype.get(spec.pytype)
+            if other is not None:
+                raise RegistryError(
+                    f"types {other.name!r} (plugin {other.plugin!r}) and {spec.name!r} (plugin "
+                    f"{plugin!r}) use the same Python class {spec.pytype.__name__}"
+                )
+            if spec.module_name is not None and len(spec.module_name) != 9:
+                raise RegistryError(f"type {spec.name!r}: a module type name must be 9 characters")
+            spec.plugin = plugin
+            self.types[spec.name] = spec
+            self.types_by_pytype[spec.pytype] = spec
+
+        return register
+
+    def type_of(self, value: Any) -> TypeSpec:
+        spec = self.types_by_pytype.get(type(value))
+        if spec is None:
+            raise RegistryError(f"no registered type stores {type(value).__name__} values")
+        return spec
+
+    # -- config ---------------------------------------------------------------------------------
+
+    def config_register(self, plugin: str) -> Callable[..., None]:
+        def register(
+            name: str,
+            get: Callable[[], str],
+            set: Callable[[str], None] | None = None,
+            aliases: Iterable[str] = (),
+        ) -> None:
+            param = ConfigParam(name.lower(), get, set, tuple(a.lower() for a in aliases), plugin)
+            for n in (param.name, *param.aliases):
+                old = self.config.get(n)
+                if old is not None:
+                    raise RegistryError(
+                        f"config parameter {n!r} is registered twice: by plugin "
+                        f"{old.plugin!r} and by plugin {plugin!r}"
+                    )
+                self.config[n] = param
+
+        return register
+
+    # -- views ----------------------------------------------------------------------------------
+
+    def commands_of(self, plugin: str) -> list[str]:
+        return sorted(n for n, s in self.commands.items() if s.plugin == plugin)
+
+    def types_of(self, plugin: str) -> list[str]:
+        return sorted(n for n, s in self.types.items() if s.plugin == plugin)
+
+
+def _specs_of(obj: Any) -> list[CommandSpec]:
+    """Command specs in what a plugin passed to ``register``: a spec, a handler, a module."""
+    if isinstance(obj, CommandSpec):
+        return [obj]
+    spec = getattr(obj, SPEC_ATTR, None)
+    if isinstance(spec, CommandSpec):
+        return [spec]
+    if isinstance(obj, types.ModuleType):
+        found = []
+        for value in vars(obj).values():
+            if isinstance(value, CommandSpec):
+                found.append(value)
+            else:
+                s = getattr(value, SPEC_ATTR, None)
+                if isinstance(s, CommandSpec):
+                    found.append(s)
+        # keep one entry per spec (a module may hold a handler under two names)
+        seen: dict[int, CommandSpec] = {}
+        for s in found:
+            seen.setdefault(id(s), s)
+        return list(seen.values())
+    if isinstance(obj, list | tuple):
+        return [s for o in obj for s in _specs_of(o)]
+    raise RegistryError(f"cannot register {obj!r}: not a command, a handler or a module")

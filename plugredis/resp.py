@@ -1,0 +1,678 @@
+"""Sans-IO RESP codec: the request parser and the reply encoder.
+
+Nothing here knows about sockets or asyncio (the asyncpg ``CoreProtocol`` idea): the protocol
+module feeds bytes in and gets requests out, and hands reply values in and gets bytes out.
+
+Requests
+    Clients send either *multibulk* frames (``*1\\r\\n$4\\r\\nPING\\r\\n``), parsed at C speed
+    by ``hiredis.Reader``, or *inline* commands (``PING\\r\\n``, as typed into telnet), parsed
+    here.  A frame that starts with ``*`` is multibulk; anything else starts an inline line, exactly
+    as Redis decides (``processInputBuffer``).
+
+    hiredis is a *reply* parser, so it accepts things Redis refuses in a request (integers,
+    nested arrays, negative lengths it reports its own way) and it cannot tell us where a frame
+    ended.  We only need positions in rare cases (a frame cut by the end of a read, or a protocol
+    error), and for those we compute them: a well-formed request has exactly one encoding, so its
+    length follows from its arguments (:func:`frame_length`).  Redis itself refuses non-canonical
+    numbers such as ``$03``, so canonical lengths are exact for every request Redis would accept.
+
+Replies
+    Handlers return plain Python values; :func:`encode` turns them into RESP2 or RESP3 bytes with
+    the shapes Redis uses (a :class:`Map` is a flat array in RESP2, a :class:`Double` a bulk string,
+    ``None`` the null bulk ``$-1`` in RESP2 and ``_`` in RESP3, :data:`NULL_ARRAY` the ``*-1`` that
+    BLPOP and friends send in RESP2).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import hiredis
+
+__all__ = [
+    "NULL_ARRAY",
+    "OK",
+    "QUEUED",
+    "Double",
+    "Error",
+    "Map",
+    "NullArray",
+    "ProtocolError",
+    "Push",
+    "RequestParser",
+    "RespSet",
+    "SimpleString",
+    "Verbatim",
+    "encode",
+    "encode_into",
+    "frame_length",
+    "split_args",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Limits (Redis's defaults)
+# ---------------------------------------------------------------------------------------------
+
+PROTO_MAX_BULK_LEN = 512 * 1024 * 1024
+CLIENT_MAX_QUERYBUF_LEN = 1024 * 1024 * 1024
+PROTO_INLINE_MAX_SIZE = 64 * 1024
+INT_MAX = 2**31 - 1
+
+
+class ProtocolError(Exception):
+    """A request Redis would refuse; the connection gets ``-ERR Protocol error: <msg>`` and closes.
+
+    ``reply`` is False for the cases where Redis closes silently (query buffer overflow).
+    """
+
+    def __init__(self, msg: str, reply: bool = True) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.reply = reply
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline commands
+# ---------------------------------------------------------------------------------------------
+
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def split_args(line: bytes) -> list[bytes] | None:
+    """Split an inline command line into arguments the way Redis does (``sdssplitargs``).
+
+    Double quotes allow ``\\n``, ``\\r``, ``\\t``, ``\\b``, ``\\a`` and ``\\xHH`` escapes; single
+    quotes allow only ``\\'``.  A closing quote must be followed by a space or the end of the
+    line.  Returns ``None`` for unbalanced quotes.
+    """
+    args: list[bytes] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in b" \n\r\t\v\f\x00":
+            i += 1
+        if i >= n:
+            return args
+        cur = bytearray()
+        inq = insq = False
+        while True:
+            if inq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if (
+                    c == 0x5C
+                    and i + 3 < n
+                    and line[i + 1] == ord("x")
+                    and line[i + 2] in _HEX
+                    and line[i + 3] in _HEX
+                ):
+                    cur.append(int(line[i + 2 : i + 4], 16))
+                    i += 3
+                elif c == 0x5C and i + 1 < n:
+                    i += 1
+                    cur.append(_ESCAPES.get(line[i], line[i]))
+                elif c == 0x22:
+                    if i + 1 < n and line[i + 1] not in b" \n\r\t\v\f\x00":
+                        return None
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            elif insq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if c == 0x5C and i + 1 < n and line[i + 1] == 0x27:
+                    i += 1
+                    cur.append(0x27)
+                elif c == 0x27:
+                    if i + 1 < n and line[i + 1] not in b" \n\r\t\v\f\x00":
+                        return None
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            else:
+                if i >= n:
+                    break
+                c = line[i]
+                if c in b" \n\r\t\v\f\x00":
+                    break
+                if c == 0x22:
+                    inq = True
+                elif c == 0x27:
+                    insq = True
+                else:
+                    cur.append(c)
+            i += 1
+        args.append(bytes(cur))
+
+
+# ---------------------------------------------------------------------------------------------
+# Multibulk frames in pure Python (rare paths only: cut frames, errors, suspicious input)
+# ---------------------------------------------------------------------------------------------
+
+#: plugredis refuses multibulk counts above this (Redis allows up to INT_MAX, but reads lazily;
+#: hiredis would allocate the whole list up front, so a huge count must never reach it).
+MAX_MULTIBULK = 1024 * 1024
+
+#: Chunks where this matches take the careful path: a count of 7+ digits or a bulk length of
+#: 9+ digits must be checked before hiredis sees it.  One C-speed scan per read.
+_SUSPICIOUS = re.compile(rb"\*\d{7}|\$\d{9}")
+
+
+def _digits(n: int) -> int:
+    return len(str(n))
+
+
+def frame_length(req: list[bytes]) -> int:
+    """Length in bytes of the one canonical multibulk encoding of ``req``."""
+    total = 3 + _digits(len(req))
+    for a in req:
+        la = len(a)
+        total += 5 + _digits(la) + la
+    return total
+
+
+def _strict_int(s: bytes) -> int | None:
+    """Parse like Redis's ``string2ll``: no sign '+', no leading zeros, no spaces."""
+    if not s or len(s) > 20:
+        return None
+    if s == b"0":
+        return 0
+    body = s[1:] if s[:1] == b"-" else s
+    if not body or not body.isdigit() or body[:1] == b"0":
+        return None
+    v = int(s)
+    if not -(2**63) <= v < 2**63:
+        return None
+    return v
+
+
+class FrameScanner:
+    """Follows one multibulk frame across reads, checking every header as Redis does.
+
+    ``feed(data, pos)`` consumes bytes from ``pos`` and returns the offset just past the end of
+    the frame, or None if the frame goes on; a bad header sets ``error`` (Redis's message).
+    With ``collect=True`` it also gathers the arguments in ``args``.  Payloads are skipped by
+    arithmetic, so following a large value costs nothing per byte.
+    """
+
+    __slots__ = ("args", "collect", "error", "hdr", "left", "max_bulk", "need", "parts")
+
+    def __init__(self, collect: bool = False, max_bulk: int = PROTO_MAX_BULK_LEN) -> None:
+        self.collect = collect
+        self.max_bulk = max_bulk
+        self.left = -1  # elements still to read; -1 before the count line
+        self.need = 0  # payload bytes (CRLF included) still to skip
+        self.hdr = b""  # an incomplete header line
+        self.parts: list[bytes] = []
+        self.args: list[bytes] = []
+        self.error: str | None = None
+
+    def feed(self, data: bytes, pos: int = 0) -> int | None:
+        n = len(data)
+        while True:
+            if self.need:
+                take = min(self.need, n - pos)
+                if self.collect:
+                    self.parts.append(data[pos : pos + take])
+                self.need -= take
+                pos += take
+                if self.need:
+                    return None
+                if self.collect:
+                    self.args.append(b"".join(self.parts)[:-2])
+                    self.parts = []
+                self.left -= 1
+                if self.left == 0:
+                    return pos
+                continue
+            # a header line: Redis looks for '\r' and then skips one more byte
+            if self.hdr.endswith(b"\r"):  # the line ended with the last read: skip one byte
+                if pos >= n:
+                    return None
+                line = self.hdr[:-1]
+                pos += 1
+            else:
+                cr = data.find(b"\r", pos)
+                if cr < 0 or cr + 1 >= n:
+                    self.hdr += data[pos:]
+                    if len(self.hdr) > PROTO_INLINE_MAX_SIZE:
+                        self.error = (
+                            "too big mbulk count string"
+                            if self.left < 0
+                            else "too big bulk count string"
+                        )
+                    return None
+                line = self.hdr + data[pos:cr]
+                pos = cr + 2
+            self.hdr = b""
+            if self.left < 0:
+                count = _strict_int(line[1:])
+                if count is None or count > INT_MAX or count > MAX_MULTIBULK:
+                    self.error = "invalid multibulk length"
+                    return None
+                if count <= 0:
+                    self.left = 0
+                    return pos
+                self.left = count
+                continue
+            if line[:1] != b"$":
+                self.error = f"expected '$', got '{chr(line[0]) if line else chr(13)}'"
+                return None
+            ln = _strict_int(line[1:])
+            if ln is None or ln < 0 or ln > self.max_bulk:
+                self.error = "invalid bulk length"
+                return None
+            self.need = ln + 2
+
+
+def _bad_element(req: list[Any]) -> bool:
+    return any(a.__class__ is not bytes for a in req)
+
+
+# ---------------------------------------------------------------------------------------------
+# The request parser
+# ---------------------------------------------------------------------------------------------
+
+
+class RequestParser:
+    """Turns the bytes a client sends into a list of requests (each a ``list[bytes]``).
+
+    Usage: ``reqs = parser.feed(data)``; then, if ``parser.error`` is set, reply with it and close
+    the connection after the replies to ``reqs`` (Redis runs the good commands before the bad one).
+
+    The fast path hands each read to hiredis.  Exact bookkeeping of frame boundaries happens only
+    when a read does not end at one: then the open frame is followed by a :class:`FrameScanner`,
+    so a bad header is answered at once, as Redis does, instead of waiting for data.
+    """
+
+    __slots__ = ("_cut_len", "_inline", "_reader", "_scanner", "error", "max_bulk", "max_query")
+
+    def __init__(
+        self, max_bulk: int = PROTO_MAX_BULK_LEN, max_query: int = CLIENT_MAX_QUERYBUF_LEN
+    ) -> None:
+        self._reader = hiredis.Reader()
+        #: bytes of the frame currently cut by the end of a read (0: at a frame boundary)
+        self._cut_len = 0
+        #: follows the cut frame's headers
+        self._scanner: FrameScanner | None = None
+        #: an incomplete inline line
+        self._inline = b""
+        self.error: ProtocolError | None = None
+        self.max_bulk = max_bulk
+        self.max_query = max_query
+
+    def feed(self, data: bytes) -> list[list[bytes]]:
+        out: list[list[bytes]] = []
+        if self.error is not None or not data:
+            return out
+        if self._cut_len:
+            data = self._continue_cut(data, out)
+            if not data or self.error is not None:
+                return out
+        # At a frame boundary, anything but '*' starts an inline command.  ('$' goes to hiredis:
+        # if it does not start a frame, _reframe re-reads it as inline, as Redis would.)
+        if self._inline or data[:1] not in (b"*", b"$"):
+            data = self._feed_inline(self._inline + data, out)
+            if not data or self.error is not None:
+                return out
+        if _SUSPICIOUS.search(data) is not None:
+            self._exact(data, 0, out)
+        else:
+            self._feed_multibulk(data, out)
+        return out
+
+    def _continue_cut(self, data: bytes, out: list[list[bytes]]) -> bytes:
+        """Go on with a frame cut by the previous read; return the bytes after its end."""
+        scanner = self._scanner
+        assert scanner is not None
+        end = scanner.feed(data)  # checks every header before hiredis sees it
+        if scanner.error is not None:
+            self.error = ProtocolError(scanner.error)
+            return b""
+        if end is None:
+            self._reader.feed(data)
+            self._cut_len += len(data)
+            if self._cut_len > self.max_query:
+                self.error = ProtocolError("max query buffer length reached", reply=False)
+            return b""
+        self._reader.feed(data[:end])
+        try:
+            req = self._reader.gets()
+        except hiredis.ProtocolError:  # e.g. "*-5": Redis ignores it, hiredis refuses it
+            req = None
+            self._reader = hiredis.Reader()
+        if type(req) is list and req and not _bad_element(req):
+            out.append(req)
+        self._cut_len = 0
+        self._scanner = None
+        return data[end:]
+
+    # -- inline ---------------------------------------------------------------------------------
+
+    def _feed_inline(self, data: bytes, out: list[list[bytes]]) -> bytes:
+        """Parse inline lines from ``data`` until a ``*`` starts a frame; return what is left."""
+        pos = 0
+        n = len(data)
+        while pos < n:
+            if data[pos] == 0x2A:  # '*': back to multibulk
+                self._inline = b""
+                return data[pos:]
+            nl = data.find(b"\n", pos)
+            nul = data.find(b"\x00", pos, nl if nl >= 0 else n)
+            if nl < 0 or nul >= 0:  # Redis's strchr() stops at a NUL byte: no line yet
+                if n - pos > PROTO_INLINE_MAX_SIZE:
+                    self.error = ProtocolError("too big inline request")
+                    return b""
+                self._inline = data[pos:]
+                return b""
+            line = data[pos:nl]
+            pos = nl + 1
+            if len(line) > PROTO_INLINE_MAX_SIZE:
+                self.error = ProtocolError("too big inline request")
+                return b""
+            args = split_args(line)
+            if args is None:
+                self.error = ProtocolError("unbalanced quotes in request")
+                return b""
+            if args:
+                out.append(args)
+        self._inline = b""
+        return b""
+
+    # -- multibulk: the fast path ---------------------------------------------------------------
+
+    def _feed_multibulk(self, data: bytes, out: list[list[bytes]]) -> None:
+        """Parse a read that starts at a frame boundary with hiredis."""
+        reader = self._reader
+        reader.feed(data)
+        first = len(out)
+        gets = reader.gets
+        append = out.append
+        empty = 0  # bytes of ignored empty frames ("*0", "*-1")
+        last: Any = False  # the last frame completed in this read
+        try:
+            while True:
+                req = gets()
+                if req is False:
+                    break
+                last = req
+                if type(req) is list:
+                    if req:
+                        if _bad_element(req):
+                            self._reframe(data, out, first, empty)
+                            return
+                        append(req)
+                    else:
+                        empty += 4
+                elif req is None:  # "*-1\r\n": ignored by Redis
+                    empty += 5
+                else:
+                    # A frame that does not start with '*' is an inline command.
+                    self._reframe(data, out, first, empty)
+                    return
+        except hiredis.ProtocolError:
+            self._reframe(data, out, first, empty)
+            return
+        if last is False:  # no frame ended in this read
+            self._start_cut(data, 0)
+            return
+        # Fast check that the read ended exactly at a frame boundary: it ends with the
+        # (unique) encoding of the last frame.
+        if last is None:
+            enc = b"*-1\r\n"
+        elif not last:
+            enc = b"*0\r\n"
+        else:
+            enc = b"*%d\r\n" % len(last) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in last)
+        if data.endswith(enc):
+            self._cut_len = 0
+            self._scanner = None
+            return
+        start = self._offset_after(out, first, empty)
+        if start < len(data):
+            self._start_cut(data, start)
+
+    def _offset_after(self, out: list[list[bytes]], first: int, empty: int) -> int:
+        """Offset in the current read just after the last frame completed in it."""
+        done = empty
+        for req in out[first:]:
+            done += frame_length(req)
+        return done
+
+    def _start_cut(self, data: bytes, start: int) -> None:
+        """The frame at ``data[start:]`` is cut by the end of the read: follow its headers."""
+        scanner = FrameScanner(max_bulk=self.max_bulk)
+        scanner.feed(data, start)
+        self._scanner = scanner
+        self._cut_len = len(data) - start
+        if scanner.error is not None:
+            self.error = ProtocolError(scanner.error)
+
+    # -- multibulk: exact paths -----------------------------------------------------------------
+
+    def _reframe(self, data: bytes, out: list[list[bytes]], first: int, empty: int) -> None:
+        """hiredis refused the input: find out exactly what Redis would have done with it."""
+        # Requests hiredis returned that Redis would refuse are not requests.
+        good = first
+        while good < len(out) and not _bad_element(out[good]):
+            good += 1
+        del out[good:]
+        self._reader = hiredis.Reader()
+        self._exact(data, self._offset_after(out, first, empty), out)
+
+    def _exact(self, data: bytes, pos: int, out: list[list[bytes]]) -> None:
+        """Parse ``data[pos:]`` from a frame boundary in pure Python, exactly as Redis."""
+        n = len(data)
+        while pos < n:
+            if data[pos] != 0x2A:
+                rest = self._feed_inline(data[pos:], out)
+                if not rest or self.error is not None:
+                    return
+                data, pos, n = rest, 0, len(rest)
+                continue
+            scanner = FrameScanner(collect=True, max_bulk=self.max_bulk)
+            end = scanner.feed(data, pos)
+            if scanner.error is not None:
+                self.error = ProtocolError(scanner.error)
+                return
+            if end is None:
+                # A cut frame whose headers so far are fine: hiredis takes it from here.
+                scanner.collect = False
+                scanner.parts = []
+                scanner.args = []
+                self._scanner = scanner
+                self._cut_len = n - pos
+                self._reader.feed(data[pos:])
+                return
+            if scanner.args:
+                out.append(scanner.args)
+            pos = end
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply types
+# ---------------------------------------------------------------------------------------------
+
+
+class SimpleString(bytes):
+    """A status reply: ``+OK``."""
+
+    __slots__ = ()
+
+
+class Error(bytes):
+    """An error reply value (``-ERR ...``), for errors inside arrays (EXEC) or returned directly."""
+
+    __slots__ = ()
+
+
+class Double(float):
+    """A double: ``,1.5`` in RESP3, a bulk string in RESP2 (formatted ``%.17g`` as Redis 7.0)."""
+
+    __slots__ = ()
+
+
+class Map(dict):  # type: ignore[type-arg,unused-ignore]
+    """A map: ``%n`` in RESP3, a flat array of key, value, ... in RESP2."""
+
+
+class RespSet(list):  # type: ignore[type-arg,unused-ignore]
+    """A set: ``~n`` in RESP3, an array in RESP2."""
+
+
+class Push(list):  # type: ignore[type-arg,unused-ignore]
+    """An out-of-band push (pub/sub messages): ``>n`` in RESP3, an array in RESP2."""
+
+
+class Verbatim(bytes):
+    """A verbatim string (``=len\\r\\ntxt:...``) in RESP3, a bulk string in RESP2."""
+
+    __slots__ = ()
+
+
+class NullArray:
+    """The null array: ``*-1`` in RESP2, ``_`` in RESP3 (timeouts of BLPOP and friends)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NULL_ARRAY"
+
+
+NULL_ARRAY = NullArray()
+OK = SimpleString(b"OK")
+QUEUED = SimpleString(b"QUEUED")
+
+
+def format_double(d: float) -> bytes:
+    """Redis 7.0's ``addReplyDouble`` text: ``%.17g``, with ``inf``/``-inf``/``nan``."""
+    if math.isinf(d):
+        return b"inf" if d > 0 else b"-inf"
+    if math.isnan(d):
+        return b"nan"
+    return b"%.17g" % d
+
+
+def _enc_bulk(v: bytes, out: list[bytes], r3: bool) -> None:
+    out.append(b"$%d\r\n%s\r\n" % (len(v), v))
+
+
+def _enc_str(v: str, out: list[bytes], r3: bool) -> None:
+    _enc_bulk(v.encode(), out, r3)
+
+
+def _enc_int(v: int, out: list[bytes], r3: bool) -> None:
+    out.append(b":%d\r\n" % v)
+
+
+def _enc_none(v: None, out: list[bytes], r3: bool) -> None:
+    out.append(b"_\r\n" if r3 else b"$-1\r\n")
+
+
+def _enc_null_array(v: NullArray, out: list[bytes], r3: bool) -> None:
+    out.append(b"_\r\n" if r3 else b"*-1\r\n")
+
+
+def _enc_simple(v: bytes, out: list[bytes], r3: bool) -> None:
+    out.append(b"+%s\r\n" % v)
+
+
+def _enc_error(v: bytes, out: list[bytes], r3: bool) -> None:
+    out.append(b"-%s\r\n" % v)
+
+
+def _enc_double(v: float, out: list[bytes], r3: bool) -> None:
+    s = format_double(v)
+    out.append(b",%s\r\n" % s if r3 else b"$%d\r\n%s\r\n" % (len(s), s))
+
+
+def _enc_float(v: float, out: list[bytes], r3: bool) -> None:
+    _enc_double(v, out, r3)
+
+
+def _enc_array(v: Iterable[Any], out: list[bytes], r3: bool, prefix: bytes = b"*") -> None:
+    items = v if isinstance(v, list | tuple) else list(v)
+    out.append(b"%s%d\r\n" % (prefix, len(items)))
+    for item in items:
+        encode_into(item, out, r3)
+
+
+def _enc_set(v: RespSet, out: list[bytes], r3: bool) -> None:
+    _enc_array(v, out, r3, b"~" if r3 else b"*")
+
+
+def _enc_push(v: Push, out: list[bytes], r3: bool) -> None:
+    _enc_array(v, out, r3, b">" if r3 else b"*")
+
+
+def _enc_map(v: Map, out: list[bytes], r3: bool) -> None:
+    out.append(b"%%%d\r\n" % len(v) if r3 else b"*%d\r\n" % (2 * len(v)))
+    for k, val in v.items():
+        encode_into(k, out, r3)
+        encode_into(val, out, r3)
+
+
+def _enc_verbatim(v: Verbatim, out: list[bytes], r3: bool) -> None:
+    if r3:
+        out.append(b"=%d\r\ntxt:%s\r\n" % (len(v) + 4, v))
+    else:
+        _enc_bulk(v, out, r3)
+
+
+def _enc_bool(v: bool, out: list[bytes], r3: bool) -> None:
+    out.append(b":1\r\n" if v else b":0\r\n")
+
+
+_ENCODERS: dict[type, Callable[[Any, list[bytes], bool], None]] = {
+    bytes: _enc_bulk,
+    bytearray: _enc_bulk,
+    memoryview: lambda v, out, r3: _enc_bulk(bytes(v), out, r3),
+    str: _enc_str,
+    int: _enc_int,
+    bool: _enc_bool,
+    type(None): _enc_none,
+    NullArray: _enc_null_array,
+    SimpleString: _enc_simple,
+    Error: _enc_error,
+    Double: _enc_double,
+    float: _enc_float,
+    list: _enc_array,
+    tuple: _enc_array,
+    RespSet: _enc_set,
+    Push: _enc_push,
+    Map: _enc_map,
+    dict: _enc_map,
+    Verbatim: _enc_verbatim,
+}
+
+
+def encode_into(value: Any, out: list[bytes], resp3: bool) -> None:
+    """Append the RESP encoding of ``value`` to ``out``."""
+    t = type(value)
+    if t is bytes:
+        out.append(b"$%d\r\n%s\r\n" % (len(value), value))
+        return
+    enc = _ENCODERS.get(t)
+    if enc is None:
+        for base in t.__mro__[1:]:
+            enc = _ENCODERS.get(base)
+            if enc is not None:
+                _ENCODERS[t] = enc
+                break
+        else:
+            raise TypeError(f"cannot encode {t.__name__} as a RESP reply")
+    enc(value, out, resp3)
+
+
+def encode(value: Any, resp3: bool = False) -> bytes:
+    """The RESP bytes for one reply value."""
+    out: list[bytes] = []
+    encode_into(value, out, resp3)
+    return b"".join(out)

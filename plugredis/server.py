@@ -1,0 +1,334 @@
+"""The server: assembles plugins into registries, listens, runs background tasks, shuts down.
+
+Assembly happens once, in ``Server.__init__``: a fresh plugin manager (built-ins + the selected
+installed plugins + in-test extras), then ``register_types``, ``register_commands`` and
+``register_config`` called plugin by plugin with a ``register`` callback bound to that plugin's
+name.  After that no hook runs per command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .blocking import Blocking
+from .clock import Clock
+from .connection import Client
+from .keyspace import Database
+from .plugins import build_plugin_manager
+from .protocol import RedisProtocol
+from .registry import Registry, RegistryError
+from .resp import CLIENT_MAX_QUERYBUF_LEN, PROTO_MAX_BULK_LEN
+
+__all__ = ["REDIS_VERSION", "Server", "Stats"]
+
+log = logging.getLogger("plugredis")
+
+#: The Redis version whose behaviour plugredis follows (reported in INFO and HELLO).
+REDIS_VERSION = "7.0.15"
+
+#: Active expiry runs this many times a second (Redis's ``hz``).
+HZ = 10
+
+
+@dataclass
+class Stats:
+    """Counters for INFO stats; each costs one integer add where it is counted."""
+
+    total_connections_received: int = 0
+    rejected_connections: int = 0
+    expired_keys: int = 0
+    keyspace_hits: int = 0
+    keyspace_misses: int = 0
+    errors: int = 0
+
+
+class Server:
+    """One plugredis server: its plugins, its keyspace and (once started) its listener."""
+
+    def __init__(
+        self,
+        *,
+        bind: str | Sequence[str] = "127.0.0.1",
+        port: int = 6379,
+        databases: int = 16,
+        plugins: Sequence[str] | None = None,
+        extra_plugins: Iterable[Any] = (),
+        clock: Clock | None = None,
+        maxclients: int = 10000,
+        requirepass: str | None = None,
+        save_interval: int = 300,
+        dir: str | os.PathLike[str] = ".",
+        dbfilename: str = "dump.rdb",
+        active_expiry: bool = True,
+    ) -> None:
+        self.bind = [bind] if isinstance(bind, str) else list(bind)
+        self.port = port
+        self.clock = clock or Clock()
+        self.now_ms = self.clock.ms()
+        self.maxclients = maxclients
+        self.requirepass = requirepass or ""
+        self.save_interval = save_interval
+        self.dir = Path(dir)
+        self.dbfilename = dbfilename
+        self.proto_max_bulk_len = PROTO_MAX_BULK_LEN
+        self.client_query_buffer_limit = CLIENT_MAX_QUERYBUF_LEN
+        self.active_expiry = active_expiry
+        self.appendonly = "no"
+        self.save_rules = "3600 1 300 100 60 10000" if save_interval else ""
+        self.stats = Stats()
+        self.dirty = 0
+        self.paused = False
+        self.started_at = time.time()
+        self.run_id = os.urandom(20).hex()
+        self.started_monotonic = time.monotonic()
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self.clients: dict[int, Client] = {}
+        self.blocking = Blocking(self)
+        if databases < 1:
+            raise ValueError("databases must be at least 1")
+        self.dbs = [Database(i, self) for i in range(databases)]
+        self.pm, self.plugin_names = build_plugin_manager(plugins, extra_plugins)
+        self.registry = Registry()
+        self._assemble()
+        self._listeners: list[asyncio.AbstractServer] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopped: asyncio.Event | None = None
+        self.bound: list[tuple[str, int]] = []
+
+    # -- assembly -------------------------------------------------------------------------------
+
+    def _external(self, plugin_name: str) -> bool:
+        """True for plugins not shipped with plugredis (COMMAND DOCS shows them as ``module``)."""
+        if plugin_name.startswith("builtin."):
+            return False
+        plugin = self.pm.get_plugin(plugin_name)
+        modname = getattr(plugin, "__name__", None) or type(plugin).__module__
+        return not (modname.startswith("plugredis_") or modname.startswith("plugredis."))
+
+    def _call_each(self, hook: str, make_register: Any) -> None:
+        caller = getattr(self.pm.hook, hook)
+        # get_hookimpls() is in registration order (pluggy *calls* them LIFO): built-ins first,
+        # then installed plugins, then in-test extras, so the error names the earlier one first.
+        for impl in caller.get_hookimpls():
+            register = make_register(impl.plugin_name)
+            kwargs = {"register": register}
+            args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+            impl.function(**args)
+
+    def _assemble(self) -> None:
+        reg = self.registry
+        self._call_each("register_types", reg.type_register)
+        self._call_each(
+            "register_commands",
+            lambda name: reg.command_register(name, self._external(name)),
+        )
+        self._register_core_config()
+        self._call_each("register_config", reg.config_register)
+
+    def _register_core_config(self) -> None:
+        register = self.registry.config_register("core")
+
+        def ro(value: Any) -> Any:
+            return lambda: str(value() if callable(value) else value)
+
+        def set_int(attr: str, lo: int, hi: int) -> Any:
+            def setter(v: str) -> None:
+                try:
+                    n = int(v)
+                except ValueError:
+                    raise ValueError("argument couldn't be parsed into an integer")
+                if not lo <= n <= hi:
+                    raise ValueError(f"argument must be between {lo} and {hi} inclusive")
+                setattr(self, attr, n)
+
+            return setter
+
+        def set_requirepass(v: str) -> None:
+            self.requirepass = v
+
+        def set_save(v: str) -> None:
+            parts = v.split()
+            if len(parts) % 2:
+                raise ValueError("Invalid save parameters")
+            for p in parts:
+                if not p.isdigit():
+                    raise ValueError("Invalid save parameters")
+            self.save_rules = " ".join(parts)
+
+        def set_appendonly(v: str) -> None:
+            if v.lower() not in ("yes", "no"):
+                raise ValueError("argument must be 'yes' or 'no'")
+            if v.lower() == "yes":
+                raise ValueError("appendonly files are not supported by plugredis")
+            self.appendonly = v.lower()
+
+        def set_dir(v: str) -> None:
+            p = Path(v)
+            if not p.is_dir():
+                raise ValueError("No such file or directory")
+            self.dir = p
+
+        def set_dbfilename(v: str) -> None:
+            if "/" in v:
+                raise ValueError("dbfilename can't be a path, just a filename")
+            self.dbfilename = v
+
+        register("port", ro(lambda: self.port))
+        register("bind", ro(lambda: " ".join(self.bind)))
+        register("databases", ro(lambda: len(self.dbs)))
+        register("save", lambda: self.save_rules, set_save)
+        register("appendonly", lambda: self.appendonly, set_appendonly)
+        register("maxclients", lambda: str(self.maxclients), set_int("maxclients", 1, 2**31 - 1))
+        register("dir", lambda: str(self.dir.resolve()), set_dir)
+        register("dbfilename", lambda: self.dbfilename, set_dbfilename)
+        register("requirepass", lambda: self.requirepass, set_requirepass)
+        register(
+            "proto-max-bulk-len",
+            lambda: str(self.proto_max_bulk_len),
+            set_int("proto_max_bulk_len", 1024 * 1024, 2**63 - 1),
+        )
+        register(
+            "client-query-buffer-limit",
+            lambda: str(self.client_query_buffer_limit),
+            set_int("client_query_buffer_limit", 1024 * 1024, 2**63 - 1),
+        )
+        register("hz", ro(HZ))
+        register("timeout", ro(0))
+        register("protected-mode", ro("no"))
+        register("maxmemory", ro(0))
+        register("maxmemory-policy", ro("noeviction"))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the listeners and start the background tasks."""
+        self.loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        for host in self.bind:
+            srv = await self.loop.create_server(
+                lambda: RedisProtocol(self),
+                host=host,
+                port=self.port,
+                backlog=511,
+                reuse_address=True,
+            )
+            self._listeners.append(srv)
+            for sock in srv.sockets or ():
+                addr = sock.getsockname()
+                self.bound.append((addr[0], addr[1]))
+                if sock.family in (socket.AF_INET, socket.AF_INET6):
+                    try:
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    except OSError:
+                        pass
+        if self.bound:
+            self.port = self.bound[0][1]
+        if self.active_expiry:
+            self._tasks.append(self.loop.create_task(self._active_expire_loop()))
+        log.info(
+            "plugredis %s (Redis %s behaviour) ready on %s with plugins: %s",
+            __version__,
+            REDIS_VERSION,
+            ", ".join(f"{h}:{p}" for h, p in self.bound),
+            ", ".join(self.plugin_names) or "(none)",
+        )
+        self.pm.hook.server_started(server=self)
+
+    async def serve_forever(self) -> None:
+        """Start (if needed) and serve until :meth:`request_stop` or :meth:`stop`."""
+        if not self._listeners:
+            await self.start()
+        assert self._stopped is not None
+        await self._stopped.wait()
+
+    def request_stop(self) -> None:
+        """Ask the server to shut down gracefully (signal handlers, SHUTDOWN)."""
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def stop(self) -> None:
+        """Stop accepting, close every client after its current batch, stop the tasks."""
+        for srv in self._listeners:
+            srv.close()
+        try:
+            self.pm.hook.server_stopping(server=self)
+        except Exception:
+            log.exception("a server_stopping hook failed")
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks.clear()
+        # Handlers are synchronous, so every client is between batches here: close them.
+        for client in list(self.clients.values()):
+            if client.protocol is not None:
+                client.protocol.close()
+        for srv in self._listeners:
+            try:
+                await asyncio.wait_for(srv.wait_closed(), 2.0)
+            except (TimeoutError, Exception):
+                pass
+        self._listeners.clear()
+        if self._stopped is not None:
+            self._stopped.set()
+
+    def install_signal_handlers(self) -> None:
+        """SIGINT/SIGTERM trigger a graceful shutdown (from the CLI)."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.loop.add_signal_handler(sig, self._on_signal, sig)
+            except (NotImplementedError, RuntimeError):
+                pass
+
+    def _on_signal(self, sig: int) -> None:
+        log.warning("received %s, shutting down", signal.Signals(sig).name)
+        self.request_stop()
+
+    async def _active_expire_loop(self) -> None:
+        """Remove expired keys in the background, a bounded batch per database per tick."""
+        while True:
+            await asyncio.sleep(1 / HZ)
+            self.active_expire_cycle()
+
+    def active_expire_cycle(self) -> int:
+        """One pass of active expiry over every database; returns the number of keys removed."""
+        now = self.clock.ms()
+        self.now_ms = now
+        removed = 0
+        for db in self.dbs:
+            if db.expires:
+                removed += db.active_expire(now)
+        if self.blocking.ready:
+            self.blocking.serve_ready()
+        return removed
+
+    # -- helpers for commands -------------------------------------------------------------------
+
+    @property
+    def uptime(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+    def info_sections(self) -> dict[str, dict[str, Any]]:
+        """Sections contributed by plugins through the ``info_sections`` hook."""
+        sections: dict[str, dict[str, Any]] = {}
+        for result in self.pm.hook.info_sections(server=self):
+            if result:
+                for name, fields in result.items():
+                    sections.setdefault(name.lower(), {}).update(fields)
+        return sections
+
+
+__all__ += ["RegistryError"]
