@@ -7,6 +7,7 @@ commands`` describe what is installed.  Plugins add sub-commands with the ``regi
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import sys
@@ -204,9 +205,12 @@ def _add_plugin_cli() -> None:
         import pluggy
 
         from . import hookspecs
+        from .plugins import BUILTIN_PLUGINS
 
         pm = pluggy.PluginManager("plugredis")
         pm.add_hookspecs(hookspecs)
+        for name, modname in BUILTIN_PLUGINS:
+            pm.register(importlib.import_module(modname), name=name)
         for name, info in installed_plugins().items():
             try:
                 pm.register(info.entry_point.load(), name=name)

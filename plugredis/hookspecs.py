@@ -49,12 +49,14 @@ def register_types(register: Any) -> None:
 
 
 @hookspec
-def register_config(register: Any) -> None:
+def register_config(register: Any, server: Any) -> None:
     """Register CONFIG parameters.
 
     :param register: ``register(name, get, set=None, aliases=())``; ``get()`` returns the current
         value as ``str``, ``set(value: str)`` applies a new one or raises ``ValueError`` with the
         reason.  ``CONFIG GET``/``CONFIG SET`` then serve it with Redis's glob matching.
+    :param server: the :class:`plugredis.server.Server` being assembled (opt-in: take it only if
+        the getters and setters need server state).
     """
 
 

@@ -27,16 +27,22 @@ class TypeSpec:
     """A value type: what ``TYPE`` answers and how values are checked, copied and persisted.
 
     ``pytype`` is the Python class of stored values: the keyspace checks ``type(value) is
-    pytype`` (so each type needs its own class; subclass a builtin if needed).  Optional hooks,
-    the way a Redis module type declares its callbacks:
+    pytype`` (so each type needs its own class; subclass a builtin if needed).  Optional
+    callbacks, the way a Redis module type declares its own:
 
-    - ``copy(value)``: a deep copy for COPY (default: ``copy.copy`` semantics via ``pytype``);
-    - ``encoding(value)``: the name OBJECT ENCODING reports;
+    - ``copy(value)``: an independent copy for COPY (default: ``pytype(value)``, or the value
+      itself for immutable ``bytes``);
+    - ``encoding(value)``: the name OBJECT ENCODING reports (default ``"raw"``);
     - ``memory(value)``: an estimate in bytes for MEMORY USAGE / INFO;
-    - ``rdb_type``: the RDB type id written for it; ``rdb_save(value, writer)`` and
-      ``rdb_load(reader, type_id)`` its codec (``rdb_load_types`` lists every id it can read);
-    - ``module_name``/``module_encver`` for a type with no Redis equivalent (saved as a module
-      type).
+    - persistence of a type Redis also has: ``to_rdb(value)`` returns ``(kind, plain)`` where
+      ``kind`` is one of ``"string"``, ``"list"``, ``"set"``, ``"zset"``, ``"hash"`` and
+      ``plain`` is ``bytes`` / ``list[bytes]`` / ``set[bytes]`` / ``list[(member, score)]`` /
+      ``dict[bytes, bytes]``; ``from_rdb(kind, plain)`` builds a value back; ``rdb_kinds`` lists
+      the kinds this type loads (every RDB encoding of that kind is decoded by the core);
+    - persistence of a type Redis does not have (saved as a Redis *module type*):
+      ``module_name`` (exactly 9 characters), ``module_encver``, ``module_save(value, writer)``
+      and ``module_load(reader, encver)``, with the ``write_module_*`` / ``read_module_*``
+      primitives of :mod:`plugredis.persistence.rdb`.
     """
 
     name: str
@@ -44,12 +50,13 @@ class TypeSpec:
     copy: Callable[[Any], Any] | None = None
     encoding: Callable[[Any], str] | None = None
     memory: Callable[[Any], int] | None = None
-    rdb_type: int | None = None
-    rdb_save: Callable[[Any, Any], None] | None = None
-    rdb_load: Callable[[Any, int], Any] | None = None
-    rdb_load_types: tuple[int, ...] = ()
+    to_rdb: Callable[[Any], tuple[str, Any]] | None = None
+    from_rdb: Callable[[str, Any], Any] | None = None
+    rdb_kinds: tuple[str, ...] = ()
     module_name: str | None = None
     module_encver: int = 0
+    module_save: Callable[[Any, Any], None] | None = None
+    module_load: Callable[[Any, int], Any] | None = None
     plugin: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -59,11 +66,15 @@ class TypeSpec:
         return value
 
     def clone(self, value: Any) -> Any:
+        """An independent copy of ``value`` (COPY, and snapshots that must not share state)."""
         if self.copy is not None:
             return self.copy(value)
         if self.pytype is bytes:
             return value
         return self.pytype(value)
+
+    def encoding_of(self, value: Any) -> str:
+        return self.encoding(value) if self.encoding is not None else "raw"
 
 
 @dataclass
@@ -89,6 +100,9 @@ class Registry:
         self.commands: dict[str, CommandSpec] = {}
         self.types: dict[str, TypeSpec] = {}
         self.types_by_pytype: dict[type, TypeSpec] = {}
+        #: RDB kind ("list", ...) -> the type that loads it; module name -> its type
+        self.types_by_kind: dict[str, TypeSpec] = {}
+        self.types_by_module: dict[str, TypeSpec] = {}
         self.config: dict[str, ConfigParam] = {}
         #: dispatch table: command name as bytes (lower case) -> spec
         self.dispatch: dict[bytes, CommandSpec] = {}
@@ -151,9 +165,20 @@ class Registry:
                 )
             if spec.module_name is not None and len(spec.module_name) != 9:
                 raise RegistryError(f"type {spec.name!r}: a module type name must be 9 characters")
+            for kind in spec.rdb_kinds:
+                owner = self.types_by_kind.get(kind)
+                if owner is not None:
+                    raise RegistryError(
+                        f"RDB kind {kind!r} is loaded by two types: {owner.name!r} (plugin "
+                        f"{owner.plugin!r}) and {spec.name!r} (plugin {plugin!r})"
+                    )
             spec.plugin = plugin
             self.types[spec.name] = spec
             self.types_by_pytype[spec.pytype] = spec
+            for kind in spec.rdb_kinds:
+                self.types_by_kind[kind] = spec
+            if spec.module_name is not None:
+                self.types_by_module[spec.module_name] = spec
 
         return register
 

@@ -121,7 +121,7 @@ class Server:
         # then installed plugins, then in-test extras, so the error names the earlier one first.
         for impl in caller.get_hookimpls():
             register = make_register(impl.plugin_name)
-            kwargs = {"register": register}
+            kwargs = {"register": register, "server": self}
             args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
             impl.function(**args)
 
@@ -202,11 +202,6 @@ class Server:
             lambda: str(self.client_query_buffer_limit),
             set_int("client_query_buffer_limit", 1024 * 1024, 2**63 - 1),
         )
-        register("hz", ro(HZ))
-        register("timeout", ro(0))
-        register("protected-mode", ro("no"))
-        register("maxmemory", ro(0))
-        register("maxmemory-policy", ro("noeviction"))
 
     # -- lifecycle ------------------------------------------------------------------------------
 

@@ -25,13 +25,14 @@ def test_commands_and_plugins_listings() -> None:
     res = runner.invoke(cli, ["commands"])
     assert re.search(r"^GET\s+strings\s+", res.output, re.M)
     res = runner.invoke(cli, ["plugins"])
-    assert res.exit_code == 0 and res.output.startswith("strings")
+    assert res.exit_code == 0 and re.search(r"^strings 0\.1\.0 \(plugredis\)$", res.output, re.M)
 
 
 def test_unknown_plugin_is_a_clear_startup_error() -> None:
     res = CliRunner().invoke(cli, ["--port", "0", "--plugins", "strings,nosuch"])
     assert res.exit_code == 2
-    assert "unknown plugin nosuch" in res.output and "installed plugins: strings" in res.output
+    assert "unknown plugin nosuch" in res.output
+    assert re.search(r"installed plugins: .*strings", res.output)
 
 
 def _start(*args: str) -> tuple[subprocess.Popen[str], int]:

@@ -43,7 +43,9 @@ STRING = TypeSpec(
     pytype=bytes,
     encoding=string_encoding,
     memory=lambda v: len(v) + 56,
-    rdb_type=0,
+    to_rdb=lambda v: ("string", v),
+    from_rdb=lambda kind, v: bytes(v),
+    rdb_kinds=("string",),
 )
 
 # SET/GETEX option flags
