@@ -36,16 +36,55 @@ def _new_loop() -> asyncio.AbstractEventLoop:
         return asyncio.new_event_loop()
 
 
-def run_server(**kwargs: Any) -> None:
-    """Build a :class:`~plugredis.server.Server` and serve until a signal stops it."""
+#: command-line option -> CONFIG parameter it sets (for "flags override the config file")
+_OPTION_PARAMS = {
+    "bind": "bind",
+    "port": "port",
+    "databases": "databases",
+    "requirepass": "requirepass",
+    "maxclients": "maxclients",
+    "dir_": "dir",
+    "dbfilename": "dbfilename",
+    "protected_mode": "protected-mode",
+    "timeout": "timeout",
+}
+
+
+def run_server(explicit: set[str] | None = None, **kwargs: Any) -> None:
+    """Build a :class:`~plugredis.server.Server` and serve until a signal stops it.
+
+    With ``config_file``, the file's directives are applied first and then every option given
+    explicitly on the command line (``explicit``) wins over them.
+    """
+    from .config import ConfigFileError, read_config_file
     from .server import Server
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
+    directives: list[tuple[str, str, int]] = []
+    if kwargs.get("config_file"):
+        try:
+            directives = read_config_file(kwargs["config_file"])
+        except (OSError, ConfigFileError) as e:
+            raise click.UsageError(f"cannot read the configuration file: {e}")
+        # Start-up-only directives go to the constructor unless overridden on the command line.
+        given = {_OPTION_PARAMS[o] for o in (explicit or ()) if o in _OPTION_PARAMS}
+        startup = {"port": int, "databases": int, "bind": str}
+        rest = []
+        for name, value, line in directives:
+            if name in startup:
+                if name not in given:
+                    kwargs[name] = value.split() if name == "bind" else startup[name](value)
+            elif name not in given:
+                rest.append((name, value, line))
+        directives = rest
     try:
         server = Server(**kwargs)
+        server.apply_config(directives, str(kwargs.get("config_file") or ""))
     except PluginSelectionError as e:
         raise click.UsageError(str(e))
+    except ValueError as e:
+        raise click.UsageError(f"configuration error: {e}")
 
     async def main() -> None:
         await server.start()
@@ -93,6 +132,27 @@ def run_server(**kwargs: Any) -> None:
 )
 @click.option("--dir", "dir_", default=".", show_default=True, help="Directory of the dump file.")
 @click.option("--dbfilename", default="dump.rdb", show_default=True)
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A redis.conf-style file; options given here override it.",
+)
+@click.option(
+    "--protected-mode",
+    type=click.Choice(["yes", "no"]),
+    default="yes",
+    show_default=True,
+    help="Refuse non-loopback clients when no password is set.",
+)
+@click.option(
+    "--timeout",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Close clients idle this many seconds (0: never).",
+)
 @click.version_option(__version__, "-v", "--version", prog_name="plugredis")
 @click.pass_context
 def cli(
@@ -107,6 +167,9 @@ def cli(
     save_interval: int,
     dir_: str,
     dbfilename: str,
+    config_file: str | None,
+    protected_mode: str,
+    timeout: int,
 ) -> None:
     """plugredis: a Redis-compatible server whose command families are plugins.
 
@@ -119,7 +182,16 @@ def cli(
         format="%(asctime)s %(levelname).1s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    explicit = {
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT
+    }
     run_server(
+        explicit=explicit,
+        config_file=config_file,
+        protected_mode=protected_mode == "yes",
+        timeout=timeout,
         bind=bind.split(),
         port=port,
         plugins=parse_selection(plugins) if plugins is not None else None,

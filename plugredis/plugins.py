@@ -36,6 +36,8 @@ BUILTIN_PLUGINS = (
     ("builtin.server", "plugredis.builtin.server"),
     ("builtin.introspection", "plugredis.builtin.introspection"),
     ("builtin.transactions", "plugredis.builtin.transactions"),
+    ("builtin.persistence", "plugredis.builtin.persistence"),
+    ("builtin.admin", "plugredis.builtin.admin"),
 )
 
 

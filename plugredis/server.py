@@ -70,6 +70,9 @@ class Server:
         dir: str | os.PathLike[str] = ".",
         dbfilename: str = "dump.rdb",
         active_expiry: bool = True,
+        protected_mode: bool = True,
+        timeout: int = 0,
+        config_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self.bind = [bind] if isinstance(bind, str) else list(bind)
         self.port = port
@@ -83,6 +86,11 @@ class Server:
         self.proto_max_bulk_len = PROTO_MAX_BULK_LEN
         self.client_query_buffer_limit = CLIENT_MAX_QUERYBUF_LEN
         self.active_expiry = active_expiry
+        #: refuse non-loopback clients when no password is set (Redis's protected mode)
+        self.protected_mode = protected_mode
+        #: close clients idle for this many seconds (0: never)
+        self.timeout = timeout
+        self.config_file = Path(config_file) if config_file is not None else None
         self.appendonly = "no"
         self.save_rules = "3600 1 300 100 60 10000" if save_interval else ""
         self.stats = Stats()
@@ -202,6 +210,31 @@ class Server:
             lambda: str(self.client_query_buffer_limit),
             set_int("client_query_buffer_limit", 1024 * 1024, 2**63 - 1),
         )
+
+    def apply_config(self, directives: Iterable[tuple[str, str, int]], source: str = "") -> None:
+        """Apply ``(name, value, line)`` directives through the CONFIG SET setters.
+
+        Raises ``ValueError`` naming the directive (and line) that is unknown or refused.
+        """
+        merged: dict[str, tuple[str, int]] = {}
+        for name, value, line in directives:
+            if name == "save" and name in merged and value:
+                merged[name] = (merged[name][0] + " " + value, line)
+            else:
+                merged[name] = (value, line)
+        for name, (value, line) in merged.items():
+            where = f"{source}:{line}: " if source else ""
+            param = self.registry.config.get(name)
+            if param is None:
+                raise ValueError(f"{where}bad directive or wrong number of arguments: {name!r}")
+            if param.set is None:
+                if param.get() == value:
+                    continue
+                raise ValueError(f"{where}{name!r} can only be set on the command line")
+            try:
+                param.set(value)
+            except ValueError as e:
+                raise ValueError(f"{where}{name} {value!r}: {e}")
 
     # -- lifecycle ------------------------------------------------------------------------------
 
