@@ -61,6 +61,19 @@ def register_config(register: Any, server: Any) -> None:
 
 
 @hookspec
+def register_key_listeners(register: Any) -> None:
+    """Subscribe to key events.
+
+    :param register: ``register(callback)``; ``callback(event, db, key)`` is called with
+        ``event`` one of ``"written"``, ``"deleted"``, ``"expired"``, ``"renamed_from"``,
+        ``"renamed_to"`` (a plugin command may pass its own), ``db`` the database index and
+        ``key`` the key (bytes), from the same path that invalidates WATCH, right after the
+        change.  Callbacks run on the event loop inside the command: keep them short and never
+        raise.  A server with no listener pays nothing for this hook.
+    """
+
+
+@hookspec
 def register_cli(cli: Any) -> None:
     """Add sub-commands to the ``plugredis`` command line.
 

@@ -114,11 +114,11 @@ class Database:
             del self.data[key]
             if expired:
                 self.server.stats.expired_keys += 1
-                self.signal_modified(key)
+                self.signal_modified(key, "expired")
                 return False
         else:
             del self.data[key]
-        self.signal_modified(key)
+        self.signal_modified(key, "deleted")
         return True
 
     def pop(self, key: bytes) -> Any:
@@ -129,7 +129,7 @@ class Database:
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
-        self.signal_modified(key)
+        self.signal_modified(key, "deleted")
         return v
 
     def remove_if_empty(self, key: bytes, value: Any) -> None:
@@ -138,14 +138,24 @@ class Database:
             del self.data[key]
             if self.expires:
                 self.expires.pop(key, None)
+            listeners = self.server.registry.key_listeners
+            if listeners:  # the command already signalled the change itself
+                for callback in listeners:
+                    callback("deleted", self.id, key)
 
-    def signal_modified(self, key: bytes) -> None:
+    def signal_modified(self, key: bytes, event: str = "written") -> None:
         """Tell the server ``key`` changed: invalidates WATCH, wakes blocked clients, counts dirty.
 
-        Call it exactly once per key per command that modifies it.
+        Call it exactly once per key per command that modifies it.  ``event`` tells key
+        listeners (the ``register_key_listeners`` hook) what happened: ``"written"`` (default),
+        ``"deleted"``, ``"expired"``, ``"renamed_from"``, ``"renamed_to"``.
         """
         server = self.server
         server.dirty += 1
+        listeners = server.registry.key_listeners
+        if listeners:
+            for callback in listeners:
+                callback(event, self.id, key)
         if self.watched:
             clients = self.watched.get(key)
             if clients:
@@ -177,7 +187,7 @@ class Database:
         del self.data[key]
         del self.expires[key]
         self.server.stats.expired_keys += 1
-        self.signal_modified(key)
+        self.signal_modified(key, "expired")
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         """Set the absolute expiry time of an existing key (does not signal: the caller does)."""

@@ -9,7 +9,7 @@ different plugins side by side).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -22,6 +22,7 @@ __all__ = [
     "BUILTIN_PLUGINS",
     "ENTRY_POINT_GROUP",
     "InstalledPlugin",
+    "PluginLoadError",
     "PluginSelectionError",
     "build_plugin_manager",
     "installed_plugins",
@@ -43,6 +44,10 @@ BUILTIN_PLUGINS = (
 
 class PluginSelectionError(Exception):
     """``--plugins`` named a plugin that is not installed."""
+
+
+class PluginLoadError(Exception):
+    """An installed plugin cannot be loaded: import error, or invalid hook implementations."""
 
 
 @dataclass
@@ -119,7 +124,21 @@ def build_plugin_manager(
         selected = list(dict.fromkeys(plugins))
     loaded: list[str] = []
     for name in selected:
-        pm.register(installed[name].entry_point.load(), name=name)
+        info = installed[name]
+        try:
+            module = info.entry_point.load()
+        except Exception as e:
+            raise PluginLoadError(
+                f"plugin {name!r} (distribution {info.dist_name or '?'} {info.version or ''}, "
+                f"entry point {info.entry_point.value!r}) failed to import: "
+                f"{type(e).__name__}: {e}"
+            ) from e
+        try:
+            pm.register(module, name=name)
+        except pluggy.PluginValidationError as e:
+            raise PluginLoadError(
+                f"plugin {name!r} (distribution {info.dist_name or '?'}) is invalid: {e}"
+            ) from e
         loaded.append(name)
     for obj in extra:
         name = str(
@@ -133,5 +152,30 @@ def build_plugin_manager(
             n += 1
         pm.register(obj, name=name)
         loaded.append(name)
-    pm.check_pending()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as e:
+        raise PluginLoadError(f"plugin {e.plugin!r} implements a hook that does not exist: {e}")
+    if os.environ.get("PLUGREDIS_TRACE_PLUGINS") == "1":
+        trace_hooks(pm)
     return pm, loaded
+
+
+def trace_hooks(pm: pluggy.PluginManager) -> None:
+    """Log every hook call (plugin by plugin) at INFO level: ``PLUGREDIS_TRACE_PLUGINS=1``."""
+    import logging
+
+    log = logging.getLogger("plugredis.plugins")
+
+    def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        names = ", ".join(i.plugin_name for i in impls)
+        log.info("hook %s(%s) -> %s", hook_name, ", ".join(kwargs), names or "(no plugin)")
+
+    def after(
+        outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> None:
+        exc = outcome.exception
+        if exc is not None:
+            log.info("hook %s raised %s: %s", hook_name, type(exc).__name__, exc)
+
+    pm.add_hookcall_monitoring(before, after)

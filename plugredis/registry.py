@@ -106,6 +106,8 @@ class Registry:
         self.config: dict[str, ConfigParam] = {}
         #: dispatch table: command name as bytes (lower case) -> spec
         self.dispatch: dict[bytes, CommandSpec] = {}
+        #: key event listeners: ``callback(event, db_index, key)``
+        self.key_listeners: list[Callable[[str, int, bytes], None]] = []
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -124,10 +126,12 @@ class Registry:
             raise RegistryError(f"plugin {plugin!r} registered {spec!r}, not a command")
         if not spec.name or " " in spec.name or "|" in spec.name:
             raise RegistryError(f"plugin {plugin!r}: invalid command name {spec.name!r}")
-        if spec.arity == 0:
-            raise RegistryError(f"plugin {plugin!r}: command {spec.name!r} has arity 0")
         if spec.handler is None and not spec.subcommands:
             raise RegistryError(f"plugin {plugin!r}: command {spec.name!r} has no handler")
+        for s in (spec, *spec.subcommands.values()):
+            problem = validate_spec(s)
+            if problem is not None:
+                raise RegistryError(f"plugin {plugin!r}: command {s.name!r}: {problem}")
         old = self.commands.get(spec.name)
         if old is not None:
             if old is spec:
@@ -144,6 +148,14 @@ class Registry:
             sub.external = external
         self.commands[spec.name] = spec
         self.dispatch[spec.name.encode()] = spec
+
+    def listener_register(self, plugin: str) -> Callable[[Callable[[str, int, bytes], None]], None]:
+        def register(callback: Callable[[str, int, bytes], None]) -> None:
+            if not callable(callback):
+                raise RegistryError(f"plugin {plugin!r} registered {callback!r}, not a callable")
+            self.key_listeners.append(callback)
+
+        return register
 
     # -- types ----------------------------------------------------------------------------------
 
@@ -216,6 +228,58 @@ class Registry:
 
     def types_of(self, plugin: str) -> list[str]:
         return sorted(n for n, s in self.types.items() if s.plugin == plugin)
+
+
+#: Every command flag Redis 7.0 has (wire spelling), plus ``no_auth``.
+KNOWN_FLAGS = frozenset(
+    (
+        "write",
+        "readonly",
+        "denyoom",
+        "module",
+        "admin",
+        "pubsub",
+        "noscript",
+        "blocking",
+        "loading",
+        "stale",
+        "skip_monitor",
+        "skip_slowlog",
+        "asking",
+        "fast",
+        "no_auth",
+        "may_replicate",
+        "sentinel",
+        "only_sentinel",
+        "no_mandatory_keys",
+        "no_async_loading",
+        "no_multi",
+        "movablekeys",
+        "allow_busy",
+        "",
+    )
+)
+
+
+def validate_spec(spec: CommandSpec) -> str | None:
+    """What is wrong with a spec, or None: arity 0, unknown flags, keys beyond the arity."""
+    if spec.arity == 0:
+        return "arity 0 (use n for exactly n arguments counting the name, -n for at least n)"
+    unknown = [f for f in spec.flags if f not in KNOWN_FLAGS]
+    if unknown:
+        return f"unknown flag{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"
+    if spec.first_key < 0 or spec.key_step < 0:
+        return "negative first key position or key step"
+    if spec.first_key:
+        base = 1 if spec.parent is not None else 0
+        if spec.arity > 0 and spec.first_key + base >= spec.arity:
+            return (
+                f"first key position {spec.first_key} is beyond the arity {spec.arity} "
+                "(positions count the command name as 0)"
+            )
+        if spec.arity > 0 and spec.last_key > 0 and spec.last_key + base >= spec.arity:
+            return f"last key position {spec.last_key} is beyond the arity {spec.arity}"
+    return None
 
 
 def _specs_of(obj: Any) -> list[CommandSpec]:

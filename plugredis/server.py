@@ -124,14 +124,18 @@ class Server:
         return not (modname.startswith("plugredis_") or modname.startswith("plugredis."))
 
     def _call_each(self, hook: str, make_register: Any) -> None:
+        """Call ``hook`` plugin by plugin, each with a ``register`` bound to that plugin's name.
+
+        Goes through pluggy (a subset caller per plugin), so hook tracing sees every call.
+        """
         caller = getattr(self.pm.hook, hook)
         # get_hookimpls() is in registration order (pluggy *calls* them LIFO): built-ins first,
         # then installed plugins, then in-test extras, so the error names the earlier one first.
-        for impl in caller.get_hookimpls():
-            register = make_register(impl.plugin_name)
-            kwargs = {"register": register, "server": self}
-            args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
-            impl.function(**args)
+        impls = caller.get_hookimpls()
+        for impl in impls:
+            others = [i.plugin for i in impls if i.plugin is not impl.plugin]
+            one = self.pm.subset_hook_caller(hook, remove_plugins=others)
+            one(register=make_register(impl.plugin_name), server=self)
 
     def _assemble(self) -> None:
         reg = self.registry
@@ -142,6 +146,7 @@ class Server:
         )
         self._register_core_config()
         self._call_each("register_config", reg.config_register)
+        self._call_each("register_key_listeners", reg.listener_register)
 
     def _register_core_config(self) -> None:
         register = self.registry.config_register("core")

@@ -198,3 +198,94 @@ def test_plugins_use_only_the_public_api() -> None:
                 assert not name.startswith("plugredis."), f"{path}: imports {name}"
                 if name.startswith("plugredis_"):
                     assert name.split(".")[0] == plugin_dir.name, f"{path}: imports {name}"
+
+
+def _plugin_with(spec_kwargs: dict[str, Any]) -> Any:
+    class Bad:
+        plugredis_name = "badplugin"
+
+        @hookimpl
+        def register_commands(self, register: Any) -> None:
+            @command("BADCMD", **spec_kwargs)
+            def bad(ctx: Any, *args: bytes) -> bytes:
+                return b""
+
+            register(bad)
+
+    return Bad()
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"arity": 0}, "arity 0"),
+        ({"arity": 2, "flags": "write fastest"}, "unknown flag fastest"),
+        ({"arity": 2, "keys": (2, 2, 1)}, "first key position 2 is beyond the arity 2"),
+    ],
+)
+def test_bad_specs_stop_startup_naming_the_plugin(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(RegistryError, match=rf"plugin 'badplugin': command 'badcmd': {message}"):
+        Server(plugins=[], extra_plugins=[_plugin_with(kwargs)])
+
+
+def test_plugin_import_error_names_plugin_and_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugredis.plugins import PluginLoadError
+
+    (tmp_path / "plugredis_broken.py").write_text("import no_such_module_anywhere\n")
+    info = tmp_path / "plugredis_broken-0.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugredis-broken\nVersion: 0.3\n")
+    (info / "entry_points.txt").write_text("[plugredis]\nbroken = plugredis_broken\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginLoadError) as e:
+        Server(plugins=["broken"])
+    msg = str(e.value)
+    assert "plugin 'broken'" in msg and "plugredis-broken" in msg
+    assert "ModuleNotFoundError" in msg and "no_such_module_anywhere" in msg
+
+
+def test_trace_plugins_logs_hook_calls(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    monkeypatch.setenv("PLUGREDIS_TRACE_PLUGINS", "1")
+    with caplog.at_level(logging.INFO, logger="plugredis.plugins"):
+        Server(plugins=["strings"])
+    text = caplog.text
+    assert "hook register_commands(register, server)" in text or "hook register_commands" in text
+    assert "strings" in text
+
+
+def test_key_event_listeners(plugredis_server_factory: Any) -> None:
+    from plugredis import ManualClock
+
+    events: list[tuple[str, int, bytes]] = []
+
+    @command("DELKEY", arity=2, flags="write", keys=(1, 1, 1))
+    def delkey(ctx: Any, key: bytes) -> int:
+        return int(ctx.db.delete(key))
+
+    class Listener:
+        plugredis_name = "listener"
+
+        @hookimpl
+        def register_key_listeners(self, register: Any) -> None:
+            register(lambda event, db, key: events.append((event, db, key)))
+
+        @hookimpl
+        def register_commands(self, register: Any) -> None:
+            register(delkey)
+
+    clock = ManualClock()
+    h = plugredis_server_factory(plugins=["strings"], extra=[Listener()], clock=clock)
+    r = h.client()
+    r.set("a", "1")
+    r.execute_command("DELKEY", "a")
+    r.set("b", "2", px=100)
+    clock.advance(1)
+    assert r.get("b") is None
+    assert events == [("written", 0, b"a"), ("deleted", 0, b"a"), ("written", 0, b"b"),
+                      ("expired", 0, b"b")]  # fmt: skip
