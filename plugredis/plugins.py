@@ -39,6 +39,7 @@ BUILTIN_PLUGINS = (
     ("builtin.transactions", "plugredis.builtin.transactions"),
     ("builtin.persistence", "plugredis.builtin.persistence"),
     ("builtin.admin", "plugredis.builtin.admin"),
+    ("builtin.scaffold", "plugredis.scaffold"),
 )
 
 
