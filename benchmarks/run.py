@@ -179,7 +179,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise BenchmarkError(
                     f"{self.name} exited with status {self.proc.returncode} during start-up\n"
-                    f"command: {shlex.join(self.argv)}\n{self.log_tail()}"
+                    f"command: {shlex.join(self.argv)}\n{self.log_tail()}\n"
+                    f"(the start command is set with --{self.name}-cmd; placeholders {{port}}, "
+                    "{host}, {python}: use a Python where plugredis is installed)"
                 )
             try:
                 reply = resp_command(self.host, self.port, "PING", timeout=1.0)
@@ -322,7 +324,7 @@ class Runner:
             stdout, stderr = proc.communicate(timeout=self.args.run_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
-            stdout, stderr = proc.communicate()
+            proc.communicate()
             problem = f"[{where}] redis-benchmark timed out after {self.args.run_timeout:.0f} s"
             return RunResult(None, [problem])
         except BaseException:  # Ctrl+C, SIGTERM: never leave redis-benchmark behind
@@ -476,14 +478,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--configs",
         type=parse_configs,
-        default=parse_configs(DEFAULT_CONFIGS),
-        help=f"CLIENTSxPIPELINE list (-c/-P); default {DEFAULT_CONFIGS}",
+        default=DEFAULT_CONFIGS,
+        help="comma-separated CLIENTSxPIPELINE configurations (redis-benchmark -c and -P)",
     )
     p.add_argument(
         "--tests",
         type=parse_tests,
-        default=list(DEFAULT_TESTS),
-        help="comma-separated redis-benchmark tests (-t); default " + ",".join(DEFAULT_TESTS),
+        default=",".join(DEFAULT_TESTS),
+        help="comma-separated redis-benchmark tests (-t names, any case)",
     )
     p.add_argument("--rounds", type=int, default=3, help="A/B rounds per test; medians are kept")
     p.add_argument(
@@ -523,9 +525,9 @@ def server_argv(template: str, host: str, port: int, prefix: list[str]) -> list[
 
 
 @contextlib.contextmanager
-def sigterm_as_exit() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
+        raise KeyboardInterrupt  # same clean-up and partial report as Ctrl+C
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
@@ -555,6 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     header.append(pin_note)
     rounds_note = f"{args.rounds} round(s), A/B alternating per test, median per test"
     header.append(f"parameters: -n {args.requests} -r {args.random_keys}, {rounds_note}")
+    if args.quick:
+        header.append("--quick: a smoke check of the plumbing; these numbers mean nothing")
     header.append(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
     for line in header:
         print(line, flush=True)
@@ -565,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner: Runner | None = None
     status = 0
     partial = False
-    with sigterm_as_exit():
+    with sigterm_as_interrupt():
         try:
             for name, template in (("redis", args.redis_cmd), ("plugredis", args.plugredis_cmd)):
                 port = free_port(args.host)

@@ -38,6 +38,8 @@ from .commands import (
     container,
 )
 from .connection import Client
+from .dump import dump_value, restore_value
+from .glob import compile_glob, glob_match, is_plain
 from .hookspecs import hookimpl
 from .keyspace import Database
 from .registry import RegistryError, TypeSpec
@@ -53,6 +55,7 @@ from .resp import (
     RespSet,
     SimpleString,
     Verbatim,
+    format_double,
 )
 
 __all__ = [
