@@ -271,13 +271,14 @@ def validate_spec(spec: CommandSpec) -> str | None:
     if spec.first_key < 0 or spec.key_step < 0:
         return "negative first key position or key step"
     if spec.first_key:
-        base = 1 if spec.parent is not None else 0
-        if spec.arity > 0 and spec.first_key + base >= spec.arity:
+        # Positions count from the command name (0), for subcommands too (OBJECT ENCODING key
+        # is keys=(2, 2, 1) with arity 3), as in Redis.
+        if spec.arity > 0 and spec.first_key >= spec.arity:
             return (
                 f"first key position {spec.first_key} is beyond the arity {spec.arity} "
                 "(positions count the command name as 0)"
             )
-        if spec.arity > 0 and spec.last_key > 0 and spec.last_key + base >= spec.arity:
+        if spec.arity > 0 and spec.last_key > 0 and spec.last_key >= spec.arity:
             return f"last key position {spec.last_key} is beyond the arity {spec.arity}"
     return None
 

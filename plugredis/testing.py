@@ -118,6 +118,9 @@ def start_server(
 
     options.setdefault("port", 0)
     options.setdefault("save_interval", 0)
+    if "dir" not in options:
+        # Never read or write a dump.rdb in the current directory from a test.
+        options["dir"] = tempfile.mkdtemp(prefix="plugredis-test-")
     server = Server(plugins=plugins, extra_plugins=extra, clock=clock, **options)
     loop = _new_loop()
     ready = threading.Event()
