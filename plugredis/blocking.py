@@ -50,13 +50,15 @@ def parse_timeout(raw: bytes) -> float:
 
 
 class BlockState:
+    """Why a client waits: its database, keys, ``retry(ctx, key)`` and reply on timeout."""
+
     __slots__ = ("db", "handle", "keys", "retry", "timeout_reply")
 
     def __init__(
         self,
         db: Database,
         keys: list[bytes],
-        retry: Callable[[Client], Any],
+        retry: Callable[[Client, bytes], Any],
         timeout_reply: Any,
     ) -> None:
         self.db = db
@@ -80,7 +82,7 @@ class Blocking:
         client: Client,
         keys: list[bytes],
         timeout: float,
-        retry: Callable[[Client], Any],
+        retry: Callable[[Client, bytes], Any],
         timeout_reply: Any,
     ) -> Any:
         db = client.db
@@ -155,7 +157,7 @@ class Blocking:
                     client.db = db
                     server.now_ms = server.clock.ms()
                     try:
-                        reply = state.retry(client)
+                        reply = state.retry(client, key)
                     except CommandError as e:
                         reply = e
                     finally:
