@@ -160,9 +160,12 @@ def split_args(line: bytes) -> list[bytes] | None:
 #: hiredis would allocate the whole list up front, so a huge count must never reach it).
 MAX_MULTIBULK = 1024 * 1024
 
-#: Chunks where this matches take the careful path: a count of 7+ digits or a bulk length of
-#: 9+ digits must be checked before hiredis sees it.  One C-speed scan per read.
-_SUSPICIOUS = re.compile(rb"\*\d{7}|\$\d{9}")
+#: Reads where this matches take the careful path: a multibulk count of 7+ digits must be
+#: checked before hiredis sees it (hiredis allocates the whole list when it reads the count).
+#: One C-speed scan per read.  Huge bulk lengths need no such check: a frame announcing one is
+#: necessarily cut by the end of the read, and the scanner of cut frames checks its headers
+#: before any more of it reaches hiredis.
+_SUSPICIOUS = re.compile(rb"\*\d{7}")
 
 
 def _digits(n: int) -> int:
@@ -272,8 +275,12 @@ class FrameScanner:
             self.need = ln + 2
 
 
+_is_bytes = bytes.__instancecheck__
+
+
 def _bad_element(req: list[Any]) -> bool:
-    return any(a.__class__ is not bytes for a in req)
+    """True if hiredis gave something else than a bulk string (a client sent ':1', '*2'...)."""
+    return not all(map(_is_bytes, req))
 
 
 # ---------------------------------------------------------------------------------------------
