@@ -1,7 +1,12 @@
 """The ``plugredis`` command line (click).
 
 ``plugredis [OPTIONS]`` serves until Ctrl+C/SIGTERM; ``plugredis plugins`` and ``plugredis
-commands`` describe what is installed.  Plugins add sub-commands with the ``register_cli`` hook.
+commands`` describe what is installed; ``plugredis check-rdb FILE`` verifies a dump file.  Plugins
+add sub-commands with the ``register_cli`` hook.
+
+Exit status of the server: 0 after a clean shutdown (SIGINT, SIGTERM, SHUTDOWN), 1 when the dump
+file cannot be loaded at start-up (the reason is printed; the file is left untouched), 2 for
+usage errors.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def run_server(explicit: set[str] | None = None, **kwargs: Any) -> None:
     explicitly on the command line (``explicit``) wins over them.
     """
     from .config import ConfigFileError, read_config_file
+    from .persistence.snapshot import LoadError
     from .server import Server
 
     loop = _new_loop()
@@ -94,6 +100,10 @@ def run_server(explicit: set[str] | None = None, **kwargs: Any) -> None:
 
     try:
         loop.run_until_complete(main())
+    except LoadError as e:
+        logging.getLogger("plugredis").critical("%s", e)
+        click.echo(f"plugredis: refusing to start: {e}", err=True)
+        sys.exit(1)
     finally:
         loop.close()
 
@@ -269,6 +279,26 @@ def commands_cmd(as_json: bool) -> None:
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         click.echo(f"{r['name'].upper():<{width}}  {r['plugin']:<24} {r['summary']}")
+
+
+@cli.command("check-rdb")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def check_rdb_cmd(file: str, as_json: bool) -> None:
+    """Verify an RDB file (like redis-check-rdb) and summarize it per database and type.
+
+    Exits 0 when the file is valid, 1 otherwise (the first problem is printed with its offset).
+    """
+    from .persistence.check import check_rdb, format_report
+
+    report = check_rdb(file)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for line in format_report(report):
+            click.echo(line)
+    if not report.ok:
+        sys.exit(1)
 
 
 def _add_plugin_cli() -> None:

@@ -98,7 +98,8 @@ def server_started(server: Any) -> None:
 
 @hookspec
 def server_stopping(server: Any) -> None:
-    """Called when the server begins its graceful shutdown, before the final save.
+    """Called when the server shuts down gracefully, after the final save (a failed save on
+    SIGTERM or SHUTDOWN keeps the server running, as in Redis, so the hook waits for it).
 
     :param server: the :class:`plugredis.server.Server`.
     """

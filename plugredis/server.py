@@ -4,6 +4,18 @@ Assembly happens once, in ``Server.__init__``: a fresh plugin manager (built-ins
 installed plugins + in-test extras), then ``register_types``, ``register_commands`` and
 ``register_config`` called plugin by plugin with a ``register`` callback bound to that plugin's
 name.  After that no hook runs per command.
+
+Lifecycle and persistence (see :mod:`plugredis.persistence.snapshot`):
+
+- :meth:`Server.start` loads ``<dir>/<dbfilename>`` *before* listening; a file that cannot be
+  loaded raises :class:`~plugredis.persistence.snapshot.LoadError` (the CLI exits non-zero and
+  the file is never overwritten).
+- A background task runs about 10 times a second: it reaps a finished BGSAVE child and starts a
+  background save every ``save_interval`` seconds when anything changed (0 disables the timer)
+  or when a Redis-style ``save`` rule (``"<seconds> <changes> ..."``) is met.
+- SIGINT, SIGTERM and SHUTDOWN save first (when snapshots are enabled: a timer or a rule); if
+  that save fails the server keeps running, as Redis does, so no acknowledged write is lost.
+  :meth:`Server.stop` (tests, embedding) saves too unless that already happened, but always stops.
 """
 
 from __future__ import annotations
@@ -20,16 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .args import parse_int
 from .blocking import Blocking
 from .clock import Clock
+from .commands import CommandError
 from .connection import Client
 from .keyspace import Database
+from .persistence.snapshot import LoadError, Persistence, check_save_rules, format_save_rules
 from .plugins import build_plugin_manager
 from .protocol import RedisProtocol
 from .registry import Registry, RegistryError
 from .resp import CLIENT_MAX_QUERYBUF_LEN, PROTO_MAX_BULK_LEN
 
-__all__ = ["REDIS_VERSION", "Server", "Stats"]
+__all__ = ["REDIS_VERSION", "LoadError", "Server", "Stats"]
 
 log = logging.getLogger("plugredis")
 
@@ -92,7 +107,12 @@ class Server:
         self.timeout = timeout
         self.config_file = Path(config_file) if config_file is not None else None
         self.appendonly = "no"
-        self.save_rules = "3600 1 300 100 60 10000" if save_interval else ""
+        #: Redis-style save rules: (seconds, changes) pairs; Redis's defaults when the timer is on
+        self.save_rule_pairs: list[tuple[int, int]] = (
+            [(3600, 1), (300, 100), (60, 10000)] if save_interval else []
+        )
+        #: microseconds to sleep after each key written (Redis's rdb-key-save-delay, for tests)
+        self.rdb_key_save_delay = 0
         self.stats = Stats()
         self.dirty = 0
         self.paused = False
@@ -111,7 +131,12 @@ class Server:
         self._listeners: list[asyncio.AbstractServer] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped: asyncio.Event | None = None
+        self._serving = False
+        self._stopping = False
+        self._stop_done: asyncio.Event | None = None
         self.bound: list[tuple[str, int]] = []
+        #: snapshots: SAVE/BGSAVE state, timers, load at start-up, INFO persistence
+        self.persistence = Persistence(self)
 
     # -- assembly -------------------------------------------------------------------------------
 
@@ -170,13 +195,16 @@ class Server:
             self.requirepass = v
 
         def set_save(v: str) -> None:
-            parts = v.split()
-            if len(parts) % 2:
-                raise ValueError("Invalid save parameters")
-            for p in parts:
-                if not p.isdigit():
-                    raise ValueError("Invalid save parameters")
-            self.save_rules = " ".join(parts)
+            self.save_rule_pairs = check_save_rules(v)
+
+        def set_key_save_delay(v: str) -> None:
+            try:
+                n = parse_int(v.encode("utf-8", "surrogateescape"))
+            except CommandError:
+                raise ValueError("argument couldn't be parsed into an integer")
+            if not -(2**31) <= n <= 2**31 - 1:
+                raise ValueError(f"argument must be between {-(2**31)} and {2**31 - 1} inclusive")
+            self.rdb_key_save_delay = n
 
         def set_appendonly(v: str) -> None:
             if v.lower() not in ("yes", "no"):
@@ -200,6 +228,7 @@ class Server:
         register("bind", ro(lambda: " ".join(self.bind)))
         register("databases", ro(lambda: len(self.dbs)))
         register("save", lambda: self.save_rules, set_save)
+        register("rdb-key-save-delay", lambda: str(self.rdb_key_save_delay), set_key_save_delay)
         register("appendonly", lambda: self.appendonly, set_appendonly)
         register("maxclients", lambda: str(self.maxclients), set_int("maxclients", 1, 2**31 - 1))
         register("dir", lambda: str(self.dir.resolve()), set_dir)
@@ -223,7 +252,7 @@ class Server:
         """
         merged: dict[str, tuple[str, int]] = {}
         for name, value, line in directives:
-            if name == "save" and name in merged and value:
+            if name == "save" and name in merged and value and merged[name][0]:
                 merged[name] = (merged[name][0] + " " + value, line)
             else:
                 merged[name] = (value, line)
@@ -241,12 +270,28 @@ class Server:
             except ValueError as e:
                 raise ValueError(f"{where}{name} {value!r}: {e}")
 
+    @property
+    def save_rules(self) -> str:
+        """The save rules as CONFIG GET save shows them (``"3600 1 300 100 60 10000"``)."""
+        return format_save_rules(self.save_rule_pairs)
+
+    @save_rules.setter
+    def save_rules(self, value: str) -> None:
+        self.save_rule_pairs = check_save_rules(value)
+
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind the listeners and start the background tasks."""
+        """Load the dump file, bind the listeners and start the background tasks.
+
+        Raises :class:`~plugredis.persistence.snapshot.LoadError` (before listening) when the
+        dump file exists but cannot be loaded.
+        """
         self.loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
+        if not self.dir.is_dir():
+            raise LoadError(f"the dump directory {self.dir} does not exist (--dir)")
+        self.persistence.load()
         for host in self.bind:
             srv = await self.loop.create_server(
                 lambda: RedisProtocol(self),
@@ -268,6 +313,7 @@ class Server:
             self.port = self.bound[0][1]
         if self.active_expiry:
             self._tasks.append(self.loop.create_task(self._active_expire_loop()))
+        self._tasks.append(self.loop.create_task(self._persistence_loop()))
         log.info(
             "plugredis %s (Redis %s behaviour) ready on %s with plugins: %s",
             __version__,
@@ -282,21 +328,74 @@ class Server:
         if not self._listeners:
             await self.start()
         assert self._stopped is not None
-        await self._stopped.wait()
+        self._serving = True
+        try:
+            await self._stopped.wait()
+        finally:
+            self._serving = False
 
     def request_stop(self) -> None:
-        """Ask the server to shut down gracefully (signal handlers, SHUTDOWN)."""
-        if self._stopped is not None:
+        """Ask the server to shut down gracefully (signal handlers, SHUTDOWN).
+
+        When something awaits :meth:`serve_forever` (the CLI) it returns and its caller runs
+        :meth:`stop`; otherwise (a server embedded in a test thread) :meth:`stop` is scheduled.
+        """
+        if self._stopped is None:
+            return
+        if self._serving or self.loop is None:
             self._stopped.set()
+        elif not self._stopping:
+            self.loop.create_task(self.stop())
+
+    def prepare_shutdown(
+        self, save: bool | None = None, force: bool = False, keep: Client | None = None
+    ) -> bool:
+        """The first half of a shutdown: the final save, then no more commands.
+
+        ``save``: None saves when snapshots are enabled, True/False force it on/off (SHUTDOWN
+        SAVE/NOSAVE); ``force`` exits even if that save fails.  Returns False when the save
+        failed (the server keeps serving, as Redis does: nothing acknowledged is lost).  On
+        success the listeners and every client but ``keep`` (the one that sent SHUTDOWN) are
+        closed at once, so no write can slip in after the final snapshot.
+        """
+        if not self.persistence.shutdown_save(save, force):
+            return False
+        for srv in self._listeners:
+            srv.close()
+        for client in list(self.clients.values()):
+            if client is not keep and client.protocol is not None:
+                client.protocol.close()
+        return True
 
     async def stop(self) -> None:
-        """Stop accepting, close every client after its current batch, stop the tasks."""
+        """Stop accepting, run the final save (unless done), close every client, stop the tasks.
+
+        Always stops, even if the final save fails (that is logged); use
+        :meth:`prepare_shutdown` first to keep serving on a failed save.
+        """
+        if self._stopping:
+            if self._stop_done is not None:
+                await self._stop_done.wait()
+            return
+        self._stopping = True
+        self._stop_done = asyncio.Event()
+        try:
+            await self._stop()
+        finally:
+            self._stop_done.set()
+
+    async def _stop(self) -> None:
         for srv in self._listeners:
             srv.close()
         try:
             self.pm.hook.server_stopping(server=self)
         except Exception:
             log.exception("a server_stopping hook failed")
+        if not self.persistence.final_save_done:
+            try:
+                self.persistence.shutdown_save(force=True)
+            except Exception:
+                log.exception("the final save failed")
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -327,8 +426,32 @@ class Server:
                 pass
 
     def _on_signal(self, sig: int) -> None:
-        log.warning("received %s, shutting down", signal.Signals(sig).name)
-        self.request_stop()
+        name = signal.Signals(sig).name
+        if self._stopping:
+            return
+        log.warning("Received %s: shutting down (final save first)", name)
+        if self.prepare_shutdown():
+            self.request_stop()
+        else:
+            log.error(
+                "Errors trying to shut down the server (the final save failed): still serving; "
+                "fix the problem and send %s again, or use SHUTDOWN NOSAVE",
+                name,
+            )
+
+    async def _persistence_loop(self) -> None:
+        """Reap BGSAVE children and run timed saves (about 10 times a second)."""
+        persistence = self.persistence
+        while True:
+            await asyncio.sleep(1 / HZ)
+            try:
+                persistence.cron()
+            except Exception:
+                log.exception("the persistence cron failed")
+
+    def persistence_info(self) -> dict[str, Any]:
+        """The ``INFO persistence`` fields (merged by the INFO command)."""
+        return self.persistence.info()
 
     async def _active_expire_loop(self) -> None:
         """Remove expired keys in the background, a bounded batch per database per tick."""

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from click.testing import CliRunner
@@ -36,8 +37,9 @@ def test_unknown_plugin_is_a_clear_startup_error() -> None:
 
 
 def _start(*args: str) -> tuple[subprocess.Popen[str], int]:
+    data = tempfile.mkdtemp(prefix="plugredis-cli-test-")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plugredis", "--port", "0", *args],
+        [sys.executable, "-m", "plugredis", "--port", "0", "--dir", data, *args],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-pytestmark = pytest.mark.plugredis(plugins=["counters", "strings"])
+pytestmark = pytest.mark.plugredis(plugins=["counters", "strings", "keyspace"])
 
 
 def test_increment_and_read(plugredis_client: redis.Redis) -> None:
