@@ -55,7 +55,11 @@ _OPTION_PARAMS = {
 }
 
 
-def run_server(explicit: set[str] | None = None, **kwargs: Any) -> None:
+def run_server(
+    explicit: set[str] | None = None,
+    plugin_config: list[tuple[str, str, int]] | None = None,
+    **kwargs: Any,
+) -> None:
     """Build a :class:`~plugredis.server.Server` and serve until a signal stops it.
 
     With ``config_file``, the file's directives are applied first and then every option given
@@ -87,6 +91,8 @@ def run_server(explicit: set[str] | None = None, **kwargs: Any) -> None:
     try:
         server = Server(**kwargs)
         server.apply_config(directives, str(kwargs.get("config_file") or ""))
+        if plugin_config:
+            server.apply_config(plugin_config, "command line")
     except PluginSelectionError as e:
         raise click.UsageError(str(e))
     except ValueError as e:
@@ -180,6 +186,7 @@ def cli(
     config_file: str | None,
     protected_mode: str,
     timeout: int,
+    **plugin_options: Any,
 ) -> None:
     """plugredis: a Redis-compatible server whose command families are plugins.
 
@@ -197,8 +204,14 @@ def cli(
         for name in ctx.params
         if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT
     }
+    plugin_config = [
+        (PLUGIN_OPTIONS[key], _config_text(value), 0)
+        for key, value in plugin_options.items()
+        if value is not None and key in PLUGIN_OPTIONS
+    ]
     run_server(
         explicit=explicit,
+        plugin_config=plugin_config,
         config_file=config_file,
         protected_mode=protected_mode == "yes",
         timeout=timeout,
@@ -301,8 +314,51 @@ def check_rdb_cmd(file: str, as_json: bool) -> None:
         sys.exit(1)
 
 
+#: click parameter name -> CONFIG parameter, for the options plugins' typed parameters add
+PLUGIN_OPTIONS: dict[str, str] = {}
+
+
+def _config_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _add_plugin_options(pm: Any) -> None:
+    """A ``--<plugin>-<param>`` option for every typed CONFIG parameter a plugin registers."""
+    from .registry import Registry
+
+    for impl in pm.hook.register_config.get_hookimpls():
+        plugin = impl.plugin_name
+        if plugin.startswith("builtin."):
+            continue
+        registry = Registry()
+        offered = {"register": registry.config_register(plugin), "server": None}
+        try:
+            impl.function(**{k: v for k, v in offered.items() if k in impl.argnames})
+        except Exception:  # parameters that need a live server get no option
+            pass
+        for name, param in registry.config.items():
+            if param.type is None or name != param.name:
+                continue
+            opt = name if name.startswith(plugin + "-") else f"{plugin}-{name}"
+            key = "plugin_opt_" + opt.replace("-", "_")
+            if key in PLUGIN_OPTIONS:
+                continue
+            PLUGIN_OPTIONS[key] = name
+            kind: Any = click.Choice(["yes", "no"]) if param.type is bool else param.type
+            cli.params.append(
+                click.Option(
+                    [f"--{opt}", key],
+                    default=None,
+                    type=kind,
+                    help=f"{param.help} (CONFIG {name}; default {_config_text(param.default)})",
+                )
+            )
+
+
 def _add_plugin_cli() -> None:
-    """Let installed plugins add sub-commands (``register_cli`` hook)."""
+    """Let installed plugins add sub-commands (``register_cli``) and options (typed config)."""
     try:
         import pluggy
 
@@ -319,6 +375,7 @@ def _add_plugin_cli() -> None:
             except Exception as e:  # a broken plugin must not break the CLI
                 logging.getLogger("plugredis").warning("plugin %s failed to load: %s", name, e)
         pm.hook.register_cli(cli=cli)
+        _add_plugin_options(pm)
     except Exception as e:  # pragma: no cover
         logging.getLogger("plugredis").warning("register_cli failed: %s", e)
 

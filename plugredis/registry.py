@@ -91,6 +91,10 @@ class ConfigParam:
     set: Callable[[str], None] | None = None
     aliases: tuple[str, ...] = ()
     plugin: str | None = None
+    help: str = ""
+    #: for typed parameters (registered with default=): their type and default
+    type: type | None = None
+    default: Any = None
 
 
 class Registry:
@@ -104,6 +108,8 @@ class Registry:
         self.types_by_kind: dict[str, TypeSpec] = {}
         self.types_by_module: dict[str, TypeSpec] = {}
         self.config: dict[str, ConfigParam] = {}
+        #: values of the typed parameters plugins registered with ``default=``
+        self.config_values: dict[str, Any] = {}
         #: dispatch table: command name as bytes (lower case) -> spec
         self.dispatch: dict[bytes, CommandSpec] = {}
         #: key event listeners: ``callback(event, db_index, key)``
@@ -203,13 +209,36 @@ class Registry:
     # -- config ---------------------------------------------------------------------------------
 
     def config_register(self, plugin: str) -> Callable[..., None]:
+        """The ``register`` callback of ``register_config``.
+
+        Two forms: ``register(name, get, set=None, aliases=())`` with your own accessors, or a
+        typed parameter that the registry stores for you: ``register(name, default=10,
+        type=int, help="...")`` (``type`` is ``int``, ``float``, ``bool`` or ``str``; ``bool``
+        reads ``yes``/``no`` as Redis does).  Read a typed value with
+        ``server.registry.config_values[name]``.
+        """
+
         def register(
             name: str,
-            get: Callable[[], str],
+            get: Callable[[], str] | None = None,
             set: Callable[[str], None] | None = None,
             aliases: Iterable[str] = (),
+            *,
+            default: Any = None,
+            type: type | None = None,
+            help: str = "",
         ) -> None:
-            param = ConfigParam(name.lower(), get, set, tuple(a.lower() for a in aliases), plugin)
+            name = name.lower()
+            if get is None:
+                if default is None:
+                    raise RegistryError(
+                        f"plugin {plugin!r}: config parameter {name!r} needs get= or default="
+                    )
+                type = type or builtins_type(default)
+                get, set = self._typed_param(name, default, type)
+            param = ConfigParam(
+                name, get, set, tuple(a.lower() for a in aliases), plugin, help, type, default
+            )
             for n in (param.name, *param.aliases):
                 old = self.config.get(n)
                 if old is not None:
@@ -220,6 +249,24 @@ class Registry:
                 self.config[n] = param
 
         return register
+
+    def _typed_param(
+        self, name: str, default: Any, kind: type
+    ) -> tuple[Callable[[], str], Callable[[str], None]]:
+        if kind not in (int, float, bool, str):
+            raise RegistryError(f"config parameter {name!r}: type must be int, float, bool or str")
+        self.config_values[name] = default
+
+        def get() -> str:
+            v = self.config_values[name]
+            if kind is bool:
+                return "yes" if v else "no"
+            return str(v)
+
+        def set(raw: str) -> None:
+            self.config_values[name] = parse_config_value(raw, kind)
+
+        return get, set
 
     # -- views ----------------------------------------------------------------------------------
 
@@ -259,6 +306,30 @@ KNOWN_FLAGS = frozenset(
         "",
     )
 )
+
+
+def builtins_type(value: Any) -> type:
+    return bool if isinstance(value, bool) else type(value)
+
+
+def parse_config_value(raw: str, kind: type) -> Any:
+    """A CONFIG SET value for a typed parameter (``ValueError`` with Redis-like reasons)."""
+    if kind is bool:
+        low = raw.lower()
+        if low not in ("yes", "no"):
+            raise ValueError("argument must be 'yes' or 'no'")
+        return low == "yes"
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("argument couldn't be parsed into an integer")
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError("argument couldn't be parsed into a number")
+    return raw
 
 
 def validate_spec(spec: CommandSpec) -> str | None:

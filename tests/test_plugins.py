@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -289,3 +290,74 @@ def test_key_event_listeners(plugredis_server_factory: Any) -> None:
     assert r.get("b") is None
     assert events == [("written", 0, b"a"), ("deleted", 0, b"a"), ("written", 0, b"b"),
                       ("expired", 0, b"b")]  # fmt: skip
+
+
+CONFIG_PLUGIN = """
+from plugredis import hookimpl
+
+@hookimpl
+def register_config(register):
+    register("fakecfg-limit", default=10, type=int, help="How many things")
+    register("verbose", default=False, help="Talk more")
+"""
+
+
+@pytest.fixture
+def config_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "plugredis_fakecfg.py").write_text(textwrap.dedent(CONFIG_PLUGIN))
+    info = tmp_path / "plugredis_fakecfg-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugredis-fakecfg\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[plugredis]\nfakecfg = plugredis_fakecfg\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_typed_plugin_config(config_distribution: Path) -> None:
+    s = Server(plugins=["fakecfg"])
+    reg = s.registry
+    assert reg.config["fakecfg-limit"].get() == "10"
+    assert reg.config["verbose"].get() == "no"
+    reg.config["fakecfg-limit"].set("5")  # type: ignore[misc]
+    assert reg.config_values["fakecfg-limit"] == 5
+    with pytest.raises(ValueError, match="couldn't be parsed into an integer"):
+        reg.config["fakecfg-limit"].set("many")  # type: ignore[misc]
+    with pytest.raises(ValueError, match="'yes' or 'no'"):
+        reg.config["verbose"].set("maybe")  # type: ignore[misc]
+
+
+def test_plugin_config_on_the_command_line_and_in_the_config_file(
+    config_distribution: Path, tmp_path: Path
+) -> None:
+    env = dict(os.environ, PYTHONPATH=str(config_distribution))
+    help_text = subprocess.run(
+        [sys.executable, "-m", "plugredis", "--help"], capture_output=True, text=True, env=env
+    ).stdout
+    assert "--fakecfg-limit" in help_text and "--fakecfg-verbose" in help_text
+    assert "CONFIG fakecfg-limit; default 10" in " ".join(help_text.split())
+    conf = tmp_path / "p.conf"
+    conf.write_text("verbose yes\nfakecfg-limit 3\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plugredis", "--port", "0", "--dir", str(data), "--config",
+         str(conf), "--fakecfg-limit", "7", "--plugins", "fakecfg"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        port = None
+        for _ in range(50):
+            line = proc.stderr.readline()
+            m = re.search(r"ready on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+                break
+        assert port is not None
+        r = redis.Redis(port=port)
+        assert r.config_get("fakecfg-limit") == {"fakecfg-limit": "7"}  # the flag wins
+        assert r.config_get("verbose") == {"verbose": "yes"}  # from the file
+        r.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
