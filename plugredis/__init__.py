@@ -42,6 +42,7 @@ from .dump import dump_value, restore_value
 from .glob import compile_glob, glob_match, is_plain
 from .hookspecs import hookimpl
 from .keyspace import Database
+from .longdouble import LD_INF, ld_add, ld_format, ld_from_int, ld_is_inf, ld_parse, ld_round
 from .registry import RegistryError, TypeSpec
 from .resp import (
     NULL_ARRAY,
@@ -60,6 +61,7 @@ from .resp import (
 
 __all__ = [
     "BLOCKED",
+    "LD_INF",
     "NOT_FLOAT",
     "NOT_INTEGER",
     "NULL_ARRAY",
@@ -95,6 +97,12 @@ __all__ = [
     "glob_match",
     "hookimpl",
     "is_plain",
+    "ld_add",
+    "ld_format",
+    "ld_from_int",
+    "ld_is_inf",
+    "ld_parse",
+    "ld_round",
     "parse_float",
     "parse_int",
     "parse_positive_int",
