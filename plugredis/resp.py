@@ -604,11 +604,34 @@ def _enc_float(v: float, out: list[bytes], r3: bool) -> None:
     _enc_double(v, out, r3)
 
 
+#: "$<n>" for bulk lengths below 4096: array replies of bulk strings are built by one join
+_BULK_HEADS = [b"$%d" % i for i in range(4096)]
+_heads = _BULK_HEADS.__getitem__
+
+
 def _enc_array(v: Iterable[Any], out: list[bytes], r3: bool, prefix: bytes = b"*") -> None:
     items = v if isinstance(v, list | tuple) else list(v)
-    out.append(b"%s%d\r\n" % (prefix, len(items)))
+    n = len(items)
+    out.append(b"%s%d\r\n" % (prefix, n))
+    if not n:
+        return
+    # Replies such as LRANGE are arrays of bulk strings: interleave headers and values and join
+    # once (about 3x faster than formatting every element).  Anything else (integers, nested
+    # arrays, None, values of 4096 bytes or more) makes the join fail and takes the loop.
+    try:
+        parts: list[Any] = [None] * (2 * n + 1)
+        parts[0:-1:2] = map(_heads, map(len, items))
+        parts[1::2] = items
+        parts[-1] = b""
+        out.append(b"\r\n".join(parts))
+        return
+    except (TypeError, IndexError):
+        pass
     for item in items:
-        encode_into(item, out, r3)
+        if type(item) is bytes:
+            out.append(b"$%d\r\n%s\r\n" % (len(item), item))
+        else:
+            encode_into(item, out, r3)
 
 
 def _enc_set(v: RespSet, out: list[bytes], r3: bool) -> None:
