@@ -10,6 +10,8 @@ __all__ = [
     "NOT_FLOAT",
     "NOT_INTEGER",
     "SYNTAX_ERROR",
+    "config_memory",
+    "config_nonneg_int",
     "parse_float",
     "parse_int",
     "parse_positive_int",
@@ -56,3 +58,50 @@ def parse_float(raw: bytes, message: str = NOT_FLOAT, allow_nan: bool = False) -
     if math.isnan(v) and not allow_nan:
         raise CommandError(message)
     return v
+
+
+# -- CONFIG values --------------------------------------------------------------------------------
+
+_I64_TEXT = "9223372036854775807"
+
+
+def config_nonneg_int(v: str) -> int:
+    """A CONFIG SET value for a count (``ValueError`` with Redis's reason)."""
+    try:
+        n = parse_int(v.encode("utf-8", "surrogateescape"))
+    except CommandError:
+        raise ValueError("argument couldn't be parsed into an integer")
+    if n < 0:
+        raise ValueError(f"argument must be between 0 and {_I64_TEXT} inclusive")
+    return n
+
+
+_UNITS = (
+    ("gb", 1 << 30),
+    ("mb", 1 << 20),
+    ("kb", 1 << 10),
+    ("g", 10**9),
+    ("m", 10**6),
+    ("k", 1000),
+    ("b", 1),
+)
+
+
+def config_memory(v: str) -> int:
+    """A CONFIG SET memory value (``64``, ``1kb``, ``2mb``, ``1g``...) in bytes, as Redis does."""
+    low = v.lower()
+    mul = 1
+    for unit, m in _UNITS:
+        if low.endswith(unit):
+            low = low[: -len(unit)]
+            mul = m
+            break
+    if low and not (low.isdigit() and low.isascii()):
+        raise ValueError("argument must be a memory value")
+    n = int(low or "0")
+    if n > 2**64 - 1 or n * mul > 2**64 - 1:
+        raise ValueError("argument must be a memory value")
+    n *= mul
+    if n > _I64_MAX:
+        raise ValueError(f"argument must be between 0 and {_I64_TEXT} inclusive")
+    return n

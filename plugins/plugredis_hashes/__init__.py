@@ -27,6 +27,8 @@ from plugredis import (
     arg,
     command,
     compile_glob,
+    config_memory,
+    config_nonneg_int,
     hookimpl,
     ld_add,
     ld_format,
@@ -241,36 +243,6 @@ def _fields_list(h: Hash) -> list[bytes]:
     fields = list(h)
     h._cache = (h.version, "list", fields)
     return fields
-
-
-def _parse_memory(v: str) -> int:
-    low = v.lower()
-    mul = 1
-    for unit, m in (("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 10**9),
-                    ("m", 10**6), ("k", 1000), ("b", 1)):  # fmt: skip
-        if low.endswith(unit):
-            low = low[: -len(unit)]
-            mul = m
-            break
-    if low and not (low.isdigit() and low.isascii()):
-        raise ValueError("argument must be a memory value")
-    n = int(low or "0")
-    if n > 2**64 - 1 or n * mul > 2**64 - 1:
-        raise ValueError("argument must be a memory value")
-    n *= mul
-    if n > LLONG_MAX:
-        raise ValueError("argument must be between 0 and 9223372036854775807 inclusive")
-    return n
-
-
-def _parse_config_int(v: str) -> int:
-    try:
-        n = parse_int(v.encode("utf-8", "surrogateescape"))
-    except CommandError:
-        raise ValueError("argument couldn't be parsed into an integer")
-    if n < 0:
-        raise ValueError("argument must be between 0 and 9223372036854775807 inclusive")
-    return n
 
 
 # -------------------------------------------------------------------------------------------------
@@ -777,10 +749,10 @@ def register_config(register: Any, server: Any) -> None:
     _SETTINGS[id(server)] = settings
 
     def set_entries(v: str) -> None:
-        settings.max_entries = _parse_config_int(v)
+        settings.max_entries = config_nonneg_int(v)
 
     def set_value(v: str) -> None:
-        settings.max_value = _parse_memory(v)
+        settings.max_value = config_memory(v)
 
     register(
         "hash-max-listpack-entries",

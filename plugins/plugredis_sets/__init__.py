@@ -32,6 +32,7 @@ from plugredis import (
     WrongTypeError,
     arg,
     command,
+    config_nonneg_int,
     hookimpl,
     parse_int,
 )
@@ -239,16 +240,6 @@ def _random_range_count(raw: bytes) -> int:
             "ERR value is out of range, value must between -9223372036854775807 and "
             "9223372036854775807"
         )
-    return n
-
-
-def _parse_config_int(v: str) -> int:
-    try:
-        n = parse_int(v.encode("utf-8", "surrogateescape"))
-    except CommandError:
-        raise ValueError("argument couldn't be parsed into an integer")
-    if n < 0:
-        raise ValueError("argument must be between 0 and 9223372036854775807 inclusive")
     return n
 
 
@@ -784,6 +775,6 @@ def register_config(register: Any, server: Any) -> None:
     _SETTINGS[id(server)] = settings
 
     def set_entries(v: str) -> None:
-        settings.max_intset = _parse_config_int(v)
+        settings.max_intset = config_nonneg_int(v)
 
     register("set-max-intset-entries", lambda: str(settings.max_intset), set_entries)
