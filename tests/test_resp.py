@@ -162,6 +162,13 @@ def test_frame_length() -> None:
         (Push([b"a"]), b"*1\r\n$1\r\na\r\n", b">1\r\n$1\r\na\r\n"),
         (Verbatim(b"x"), b"$1\r\nx\r\n", b"=5\r\ntxt:x\r\n"),
         ([], b"*0\r\n", b"*0\r\n"),
+        ([OK, b"x"], b"*2\r\n+OK\r\n$1\r\nx\r\n", b"*2\r\n+OK\r\n$1\r\nx\r\n"),
+        ([Error(b"ERR e")], b"*1\r\n-ERR e\r\n", b"*1\r\n-ERR e\r\n"),
+        (
+            [b"a", b"b" * 5000],
+            b"*2\r\n$1\r\na\r\n$5000\r\n" + b"b" * 5000 + b"\r\n",
+            b"*2\r\n$1\r\na\r\n$5000\r\n" + b"b" * 5000 + b"\r\n",
+        ),
     ],
 )
 def test_encode(value: object, resp2: bytes, resp3: bytes) -> None:
