@@ -228,6 +228,10 @@ class CommandSpec:
     calls: int = 0
     failed_calls: int = 0
     rejected_calls: int = 0
+    #: microseconds spent, calls timed one by one, latency histogram (INFO, LATENCY)
+    usec: int = 0
+    timed_calls: int = 0
+    hist: list[int] | None = None
     #: precomputed flag tests for the dispatcher
     is_blocking: bool = False
     no_auth: bool = False

@@ -11,8 +11,8 @@ handler may use:
   to the ``pubsub`` class of ``client-output-buffer-limit``.
 
 This module also holds :class:`ServerOps`, the operational state of a server that the
-connections share (monitors, client pause, slow log, latency samples, error statistics, network
-counters, output-buffer limits): :func:`ops_of` finds it.
+connections share (monitors, client pause, slow log, latency samples, error statistics,
+throughput samples, output-buffer limits): :func:`ops_of` finds it.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class Client:
         "postponed",
         "protocol",
         "psub",
+        "push_class",
         "reply_mode",
         "resp3",
         "server",
@@ -126,6 +127,8 @@ class Client:
         self.tracking: dict[str, Any] | None = None
         #: True when the dispatcher may take its fast path for this client (see update_fast)
         self.fast = False
+        #: True for MONITOR and pub/sub clients (the "pubsub" output-buffer class)
+        self.push_class = False
         self.update_fast()
 
     def __repr__(self) -> str:
@@ -143,13 +146,15 @@ class Client:
 
         The dispatcher runs a command on its fast path (no MULTI queueing, no AUTH check, no
         reply suppression, no MONITOR feed, no pause) only when this is True, so it must be False
-        whenever any of those applies.
+        whenever any of those applies.  A pub/sub plugin calls it after changing ``sub``,
+        ``psub`` or ``ssub``.
         """
+        self.push_class = bool(self.monitor or self.sub or self.psub or self.ssub)
         self.fast = (
             self.multi is None
             and self.authenticated
             and self.reply_mode == REPLY_ON
-            and not self.monitor
+            and not self.push_class
             and not self.ops.slow
             and self.tracking is None
         )
@@ -362,26 +367,21 @@ class ServerOps:
         self.latency_max: dict[str, int] = {}
         self.latency_tracking = True
         self.latency_percentiles = [50.0, 99.0, 99.9]
-        #: command name -> counts per power-of-two microsecond bucket
-        self.histograms: dict[str, list[int]] = {}
-        # -- timing of commands (INFO commandstats usec)
-        self.usec: dict[str, int] = {}
-        self.timed_calls: dict[str, int] = {}
-        #: fast-path commands run in pipelined reads: timed per read, not per command
-        self.batch_usec = 0
-        self.batch_calls = 0
+        #: a command at least this slow (µs, and ns for reads timed as a whole) goes to the slow
+        #: log or the latency monitor
+        self.alert_us = 10000
+        self.alert_ns = 10000 * 1000
+        # -- timing of commands: each CommandSpec carries ``usec``, ``timed_calls`` and ``hist``
+        #    (counts per power-of-two µs bucket, None when latency-tracking is off); see
+        #    init_spec_stats.  Fast-path commands are timed per read, as a whole: their total
+        #    time (ns) is shared among them by INFO commandstats (see estimated_usec).
+        self.batch_ns = 0
         # -- INFO errorstats
         self.errorstats: dict[str, int] = {}
         self.errorstats_disabled = False
-        # -- network and throughput
-        self.net_in = 0
-        self.net_out = 0
-        self.reads = 0
-        self.writes = 0
+        # -- throughput
         self.ops_samples: deque[int] = deque(maxlen=16)
-        self.in_samples: deque[float] = deque(maxlen=16)
-        self.out_samples: deque[float] = deque(maxlen=16)
-        self._last_sample: tuple[float, int, int, int] | None = None
+        self._last_sample: tuple[float, int] | None = None
         # -- output-buffer limits: class -> (hard bytes, soft bytes, soft seconds)
         self.obuf_limits: dict[str, tuple[int, int, int]] = {
             "normal": (0, 0, 0),
@@ -390,6 +390,8 @@ class ServerOps:
         }
         #: True when the normal class has a limit (only then replies are checked against it)
         self.obuf_normal = False
+        #: bumped by CONFIG SET: connections then re-read the limits their parsers use
+        self.config_gen = 0
         # -- misc parameters
         self.hz = 10
         self.maxmemory = 0
@@ -414,6 +416,7 @@ class ServerOps:
         """Command name -> spec, with lower- and upper-case names (clients send both)."""
         d = self._dispatch
         if d is None:
+            self.init_spec_stats()
             base = self.server.registry.dispatch
             d = dict(base)
             for name, spec in base.items():
@@ -453,24 +456,74 @@ class ServerOps:
             else:
                 stats[key] = 1
 
-    def record(self, name: str, usec: int) -> None:
-        """Account one command that took ``usec`` microseconds (commandstats, histograms)."""
-        self.usec[name] = self.usec.get(name, 0) + usec
-        self.timed_calls[name] = self.timed_calls.get(name, 0) + 1
-        if self.latency_tracking:
-            h = self.histograms.get(name)
-            if h is None:
-                h = self.histograms[name] = [0] * 64
-            h[min(63, usec.bit_length())] += 1
+    def all_specs(self) -> list[Any]:
+        """Every command and subcommand spec."""
+        out: list[Any] = []
+        for spec in self.server.registry.commands.values():
+            out.append(spec)
+            out.extend(spec.subcommands.values())
+        return out
 
-    def estimated_usec(self, spec: CommandSpec) -> int:
-        """Total µs of ``spec``: measured, plus its share of pipelined reads timed as a whole."""
-        name = spec.name
-        usec = self.usec.get(name, 0)
-        untimed = spec.calls - self.timed_calls.get(name, 0)
-        if untimed > 0 and self.batch_calls:
-            usec += untimed * self.batch_usec // self.batch_calls
+    def init_spec_stats(self) -> None:
+        """Give every spec its timing counters (zeroed): ``usec``, ``timed_calls``, ``hist``."""
+        tracking = self.latency_tracking
+        for spec in self.all_specs():
+            spec.usec = 0
+            spec.timed_calls = 0
+            spec.hist = [0] * 64 if tracking else None
+
+    def set_latency_tracking(self, on: bool) -> None:
+        self.latency_tracking = on
+        for spec in self.all_specs():
+            if on and getattr(spec, "hist", None) is None:
+                spec.hist = [0] * 64
+            elif not on:
+                spec.hist = None
+
+    def histograms(self) -> dict[str, list[int]]:
+        """Command name -> latency histogram, for the commands timed at least once."""
+        return {
+            spec.name: spec.hist
+            for spec in self.all_specs()
+            if getattr(spec, "hist", None) is not None and any(spec.hist)
+        }
+
+    def record(self, spec: Any, usec: int) -> None:
+        """Account one command that took ``usec`` microseconds (commandstats, histograms)."""
+        spec.usec += usec
+        spec.timed_calls += 1
+        h = spec.hist
+        if h is not None:
+            h[usec.bit_length()] += 1
+
+    def untimed_calls(self) -> int:
+        """Calls run on the fast path (timed per read, not one by one)."""
+        return sum(max(0, s.calls - getattr(s, "timed_calls", 0)) for s in self.all_specs())
+
+    def estimated_usec(self, spec: CommandSpec, untimed_total: int) -> int:
+        """Total µs of ``spec``: measured exactly, plus its share of the fast-path time.
+
+        Fast-path commands are timed per read, as a whole (timing each would cost the hot path
+        more than the command itself): their total time is shared among them by call count, so
+        ``usec_per_call`` is exact for commands run on the slow path (containers, MULTI/EXEC,
+        clients being monitored or tracked, ``slowlog-log-slower-than`` below 1 ms) and an
+        average for the others.
+        """
+        usec: int = getattr(spec, "usec", 0)
+        untimed = spec.calls - getattr(spec, "timed_calls", 0)
+        if untimed > 0 and untimed_total and self.batch_ns > 0:
+            usec += untimed * self.batch_ns // 1000 // untimed_total
         return usec
+
+    def update_alert(self) -> None:
+        """Recompute :attr:`alert_us` after a change of the slow log or latency thresholds."""
+        limits = []
+        if self.slowlog_threshold >= 0:
+            limits.append(self.slowlog_threshold)
+        if self.latency_threshold > 0:
+            limits.append(self.latency_threshold * 1000)
+        self.alert_us = min(limits) if limits else 2**63
+        self.alert_ns = self.alert_us * 1000
 
     def slowlog_add(self, argv: list[bytes], usec: int, client: Client) -> None:
         """Add an entry to the slow log (arguments redacted and trimmed as Redis does)."""
@@ -504,11 +557,18 @@ class ServerOps:
         if self.latency_max.get(event, 0) < ms:
             self.latency_max[event] = ms
 
-    def after_command(
-        self, spec: CommandSpec, argv: list[bytes], usec: int, client: Client
-    ) -> None:
+    def after_command(self, spec: Any, argv: list[bytes], usec: int, client: Client) -> None:
         """Everything measured about one executed command (called with its duration)."""
-        self.record(spec.name, usec)
+        spec.usec += usec
+        spec.timed_calls += 1
+        h = spec.hist
+        if h is not None:
+            h[usec.bit_length()] += 1
+        if usec >= self.alert_us:
+            self.alert(spec, argv, usec, client)
+
+    def alert(self, spec: CommandSpec, argv: list[bytes], usec: int, client: Client) -> None:
+        """A slow command: to the slow log and/or the latency monitor, per their thresholds."""
         t = self.slowlog_threshold
         if t >= 0 and usec >= t and "skip_slowlog" not in spec.flags:
             self.slowlog_add(argv, usec, client)
@@ -518,30 +578,22 @@ class ServerOps:
 
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: the counters INFO shows."""
-        self.usec.clear()
-        self.timed_calls.clear()
-        self.histograms.clear()
-        self.batch_usec = self.batch_calls = 0
+        self.init_spec_stats()
+        self.batch_ns = 0
         self.errorstats.clear()
         self.errorstats_disabled = False
-        self.net_in = self.net_out = self.reads = self.writes = 0
         self.ops_samples.clear()
-        self.in_samples.clear()
-        self.out_samples.clear()
         self._last_sample = None
 
     def sample(self, now: float, total_commands: int) -> None:
         """Take one sample for the instantaneous_* INFO fields (called about 10 times a second)."""
         last = self._last_sample
-        self._last_sample = (now, total_commands, self.net_in, self.net_out)
+        self._last_sample = (now, total_commands)
         if last is None:
             return
         dt = now - last[0]
-        if dt <= 0:
-            return
-        self.ops_samples.append(int((total_commands - last[1]) / dt))
-        self.in_samples.append((self.net_in - last[2]) / dt / 1024)
-        self.out_samples.append((self.net_out - last[3]) / dt / 1024)
+        if dt > 0:
+            self.ops_samples.append(int((total_commands - last[1]) / dt))
 
     # -- monitors -------------------------------------------------------------------------------
 

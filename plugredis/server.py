@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .args import parse_int
+from .args import config_memory, parse_int
 from .blocking import Blocking
 from .clock import Clock
 from .commands import CommandError
-from .connection import Client
+from .connection import Client, ops_of
 from .keyspace import Database
 from .persistence.snapshot import LoadError, Persistence, check_save_rules, format_save_rules
 from .plugins import build_plugin_manager
@@ -179,12 +179,15 @@ class Server:
         def ro(value: Any) -> Any:
             return lambda: str(value() if callable(value) else value)
 
-        def set_int(attr: str, lo: int, hi: int) -> Any:
+        def set_int(attr: str, lo: int, hi: int, memory: bool = False) -> Any:
             def setter(v: str) -> None:
-                try:
-                    n = int(v)
-                except ValueError:
-                    raise ValueError("argument couldn't be parsed into an integer")
+                if memory:
+                    n = config_memory(v)
+                else:
+                    try:
+                        n = int(v)
+                    except ValueError:
+                        raise ValueError("argument couldn't be parsed into an integer")
                 if not lo <= n <= hi:
                     raise ValueError(f"argument must be between {lo} and {hi} inclusive")
                 setattr(self, attr, n)
@@ -230,19 +233,19 @@ class Server:
         register("save", lambda: self.save_rules, set_save)
         register("rdb-key-save-delay", lambda: str(self.rdb_key_save_delay), set_key_save_delay)
         register("appendonly", lambda: self.appendonly, set_appendonly)
-        register("maxclients", lambda: str(self.maxclients), set_int("maxclients", 1, 2**31 - 1))
+        register("maxclients", lambda: str(self.maxclients), set_int("maxclients", 1, 2**32 - 1))
         register("dir", lambda: str(self.dir.resolve()), set_dir)
         register("dbfilename", lambda: self.dbfilename, set_dbfilename)
         register("requirepass", lambda: self.requirepass, set_requirepass)
         register(
             "proto-max-bulk-len",
             lambda: str(self.proto_max_bulk_len),
-            set_int("proto_max_bulk_len", 1024 * 1024, 2**63 - 1),
+            set_int("proto_max_bulk_len", 1024 * 1024, 2**63 - 1, memory=True),
         )
         register(
             "client-query-buffer-limit",
             lambda: str(self.client_query_buffer_limit),
-            set_int("client_query_buffer_limit", 1024 * 1024, 2**63 - 1),
+            set_int("client_query_buffer_limit", 1024 * 1024, 2**63 - 1, memory=True),
         )
 
     def apply_config(self, directives: Iterable[tuple[str, str, int]], source: str = "") -> None:
@@ -456,8 +459,9 @@ class Server:
     async def _active_expire_loop(self) -> None:
         """Remove expired keys in the background, a bounded batch per database per tick."""
         while True:
-            await asyncio.sleep(1 / HZ)
-            self.active_expire_cycle()
+            await asyncio.sleep(1 / max(1, min(500, ops_of(self).hz)))  # CONFIG SET hz
+            if self.active_expiry:
+                self.active_expire_cycle()
 
     def active_expire_cycle(self) -> int:
         """One pass of active expiry over every database; returns the number of keys removed."""

@@ -1,4 +1,9 @@
-"""Built-in connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH, CLIENT."""
+"""Built-in connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH, CLIENT.
+
+CLIENT has Redis 7.0's subcommands (plus SETINFO, which 7.2 clients send on connect).  CLIENT
+TRACKING implements the default mode (keys read by the client are invalidated once, when they
+change, with OPTIN/OPTOUT/NOLOOP/REDIRECT) and BCAST mode with prefixes.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ import hmac
 from typing import Any
 
 from .. import __version__
-from ..commands import CommandError, arg, command, container
-from ..connection import Client
+from ..blocking import BLOCKED
+from ..commands import CommandError, CommandSpec, arg, command, container
+from ..connection import REPLY_ON, Client, ServerOps, ops_of
 from ..hookspecs import hookimpl
-from ..resp import OK, Map, SimpleString, Verbatim
+from ..resp import OK, Map, Push, RespSet, SimpleString, Verbatim
 from . import parse_int
 
 PONG = SimpleString(b"PONG")
@@ -81,15 +87,26 @@ def quit(ctx: Client, *args: bytes) -> Any:
     complexity="O(1)",
 )
 def reset(ctx: Client) -> Any:
-    """RESET: back to a fresh connection's state (db 0, RESP2, no MULTI/WATCH, no name)."""
-    if ctx.multi is not None:
-        ctx.multi = None
-        ctx.multi_error = False
+    """RESET: back to a fresh connection's state (db 0, RESP2, no MULTI/WATCH, no name...)."""
+    ops = ctx.ops
+    if ctx.monitor:
+        ctx.monitor = False
+        if ctx in ops.monitors:
+            ops.monitors.remove(ctx)
+        ops.update_slow()
+    if ctx.tracking is not None:
+        tracking_off(ctx)
+    ctx.multi = None
+    ctx.multi_error = False
+    ctx.multi_flags = False
     ctx.unwatch_all()
     ctx.select(0)
     ctx.resp3 = False
     ctx.name = b""
+    ctx.no_evict = False
+    ctx.reply_mode = REPLY_ON
     ctx.authenticated = not ctx.server.requirepass
+    ctx.update_fast()
     return SimpleString(b"RESET")
 
 
@@ -139,6 +156,7 @@ def check_password(ctx: Client, username: bytes, password: bytes) -> None:
     if not ok:
         raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
     ctx.authenticated = True
+    ctx.update_fast()
 
 
 @command(
@@ -184,8 +202,8 @@ def hello(ctx: Client, *args: bytes) -> Any:
     ver = None
     if args:
         try:
-            ver = int(args[0])
-        except ValueError:
+            ver = parse_int(args[0])
+        except CommandError:
             raise CommandError("ERR Protocol version is not an integer or out of range")
         if ver < 2 or ver > 3:
             raise CommandError("NOPROTO unsupported protocol version")
@@ -210,7 +228,7 @@ def hello(ctx: Client, *args: bytes) -> Any:
     if not ctx.authenticated:
         raise CommandError(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-            "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+            "HELLO AUTH <user> <pass> option can be used to authenticate the client "
             "and select the RESP protocol version at the same time"
         )
     if setname is not None:
@@ -348,34 +366,46 @@ def client_info(ctx: Client) -> Any:
 )
 def client_list(ctx: Client, *args: bytes) -> Any:
     """CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id ...]"""
-    clients = list(ctx.server.clients.values())
-    i = 0
-    while i < len(args):
-        opt = args[i].lower()
-        if opt == b"type" and i + 1 < len(args):
-            t = args[i + 1].lower()
-            if t not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-                raise CommandError(
-                    f"ERR Unknown client type '{args[i + 1].decode('utf-8', 'replace')}'"
-                )
-            if t != b"normal":
-                clients = []
-            i += 2
-        elif opt == b"id" and i + 1 < len(args):
-            ids = set()
-            for raw in args[i + 1 :]:
-                try:
-                    n = int(raw)
-                except ValueError:
-                    n = 0
-                if n <= 0:
-                    raise CommandError("ERR Invalid client ID")
-                ids.add(n)
-            clients = [c for c in clients if c.id in ids]
-            break
-        else:
-            raise CommandError("ERR syntax error")
+    clients: list[Client]
+    if len(args) == 2 and args[0].lower() == b"type":
+        t = _client_type(args[1])
+        clients = [c for c in ctx.server.clients.values() if _type_of(c) == t]
+    elif len(args) >= 2 and args[0].lower() == b"id":
+        clients = []
+        table = ctx.server.clients
+        for raw in args[1:]:
+            try:
+                cid = parse_int(raw)
+            except CommandError:
+                raise CommandError("ERR Invalid client ID")
+            c = table.get(cid)
+            if c is not None:
+                clients.append(c)
+    elif args:
+        raise CommandError("ERR syntax error")
+    else:
+        clients = list(ctx.server.clients.values())
     return Verbatim("".join(c.info_line() + "\n" for c in clients).encode())
+
+
+_CLIENT_TYPES = {
+    b"normal": "normal",
+    b"slave": "slave",
+    b"replica": "slave",
+    b"pubsub": "pubsub",
+    b"master": "master",
+}
+
+
+def _client_type(raw: bytes) -> str:
+    t = _CLIENT_TYPES.get(raw.lower())
+    if t is None:
+        raise CommandError(f"ERR Unknown client type '{raw.decode('utf-8', 'surrogateescape')}'")
+    return t
+
+
+def _type_of(c: Client) -> str:
+    return "pubsub" if c.is_pubsub() else "normal"
 
 
 @CLIENT.subcommand(
@@ -508,50 +538,62 @@ def client_setinfo(ctx: Client, attr: bytes, value: bytes) -> Any:
     ],
 )
 def client_kill(ctx: Client, *args: bytes) -> Any:
-    """CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]"""
+    """CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE t] [USER u] [ADDR a] [LADDR a] [SKIPME]"""
     clients = list(ctx.server.clients.values())
     if len(args) == 1:
+        # the old form: one address, may kill the caller, error when nothing matched
         target = args[0].decode("utf-8", "surrogateescape")
         victims = [c for c in clients if c.addr == target]
         if not victims:
             raise CommandError("ERR No such client")
         _kill(ctx, victims)
         return OK
-    if len(args) % 2:
-        raise CommandError("ERR syntax error")
     skipme = True
-    preds = []
-    for i in range(0, len(args), 2):
-        opt, val = args[i].lower(), args[i + 1]
+    cid = 0
+    ctype: str | None = None
+    addr = laddr = None
+    i = 0
+    while i < len(args):
+        opt = args[i].lower()
+        if i + 1 >= len(args):
+            raise CommandError("ERR syntax error")
+        val = args[i + 1]
         if opt == b"id":
             try:
-                cid = int(val)
-            except ValueError:
+                cid = parse_int(val)
+            except CommandError:
                 cid = 0
             if cid <= 0:
                 raise CommandError("ERR client-id should be greater than 0")
-            preds.append(lambda c, cid=cid: c.id == cid)
+        elif opt == b"type":
+            ctype = _client_type(val)
         elif opt == b"addr":
             addr = val.decode("utf-8", "surrogateescape")
-            preds.append(lambda c, a=addr: c.addr == a)
         elif opt == b"laddr":
             laddr = val.decode("utf-8", "surrogateescape")
-            preds.append(lambda c, a=laddr: c.laddr == a)
         elif opt == b"user":
-            preds.append(lambda c, u=val: u == b"default")
-        elif opt == b"type":
-            t = val.lower()
-            if t not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-                raise CommandError(f"ERR Unknown client type '{val.decode('utf-8', 'replace')}'")
-            preds.append(lambda c, t=t: t == b"normal")
+            if val != b"default":
+                raise CommandError(f"ERR No such user '{val.decode('utf-8', 'surrogateescape')}'")
         elif opt == b"skipme":
             v = val.lower()
-            if v not in (b"yes", b"no"):
+            if v == b"yes":
+                skipme = True
+            elif v == b"no":
+                skipme = False
+            else:
                 raise CommandError("ERR syntax error")
-            skipme = v == b"yes"
         else:
             raise CommandError("ERR syntax error")
-    victims = [c for c in clients if all(p(c) for p in preds) and not (skipme and c is ctx)]
+        i += 2
+    victims = [
+        c
+        for c in clients
+        if (addr is None or c.addr == addr)
+        and (laddr is None or c.laddr == laddr)
+        and (ctype is None or _type_of(c) == ctype)
+        and (not cid or c.id == cid)
+        and not (skipme and c is ctx)
+    ]
     _kill(ctx, victims)
     return len(victims)
 
@@ -559,7 +601,7 @@ def client_kill(ctx: Client, *args: bytes) -> Any:
 def _kill(ctx: Client, victims: list[Client]) -> None:
     for c in victims:
         if c is ctx:
-            ctx.closing = True
+            ctx.closing = True  # after this reply
         elif c.protocol is not None:
             c.protocol.close()
 
@@ -635,6 +677,543 @@ def client_no_evict(ctx: Client, flag: bytes) -> Any:
     return OK
 
 
+# -- CLIENT PAUSE / UNPAUSE ---------------------------------------------------------------------
+
+
+@CLIENT.subcommand(
+    "PAUSE",
+    arity=-3,
+    flags="admin noscript loading stale",
+    acl="connection",
+    summary="Stop processing commands from clients for some time",
+    since="2.9.50",
+    group="connection",
+    complexity="O(1)",
+    history=[("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.")],
+    arguments=[
+        arg("timeout", "integer"),
+        arg(
+            "mode",
+            "oneof",
+            optional=True,
+            since="6.2.0",
+            arguments=[
+                arg("write", "pure-token", token="WRITE"),
+                arg("all", "pure-token", token="ALL"),
+            ],
+        ),
+    ],
+)
+def client_pause(ctx: Client, timeout: bytes, *args: bytes) -> Any:
+    """CLIENT PAUSE timeout [WRITE|ALL]"""
+    pause_all = True
+    if len(args) == 1:  # as Redis: the mode is only looked at with exactly one more argument
+        mode = args[0].lower()
+        if mode == b"write":
+            pause_all = False
+        elif mode != b"all":
+            raise CommandError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+    try:
+        ms = parse_int(timeout)
+    except CommandError:
+        raise CommandError("ERR timeout is not an integer or out of range")
+    if ms < 0:
+        raise CommandError("ERR timeout is negative")
+    pause_clients(ctx.ops, ctx.server.clock.ms() + ms, pause_all)
+    return OK
+
+
+def pause_clients(ops: ServerOps, end_ms: int, pause_all: bool) -> None:
+    """Pause (or extend the pause of) clients until ``end_ms``; ALL wins over WRITE."""
+    ops.pause_all = ops.pause_all or pause_all if ops.pause_end_ms else pause_all
+    if end_ms > ops.pause_end_ms:
+        ops.pause_end_ms = end_ms
+        if ops.pause_handle is not None:
+            ops.pause_handle.cancel()
+        loop = ops.server.loop
+        delay = max(0.0, (end_ms - ops.server.clock.ms()) / 1000)
+        ops.pause_handle = loop.call_later(delay, _pause_timer, ops)
+    ops.server.paused = True
+    ops.update_slow()
+
+
+def _pause_timer(ops: ServerOps) -> None:
+    ops.pause_handle = None
+    remaining = ops.pause_end_ms - ops.server.clock.ms()
+    if remaining > 0:  # a manual clock: check again later
+        ops.pause_handle = ops.server.loop.call_later(remaining / 1000, _pause_timer, ops)
+        return
+    unpause_clients(ops)
+
+
+def unpause_clients(ops: ServerOps) -> None:
+    """End the pause and run the postponed commands, in the order they came."""
+    ops.pause_end_ms = 0
+    ops.pause_all = False
+    if ops.pause_handle is not None:
+        ops.pause_handle.cancel()
+        ops.pause_handle = None
+    ops.server.paused = False
+    ops.update_slow()
+    postponed = list(ops.postponed)
+    ops.postponed.clear()
+    for c in postponed:
+        c.postponed = False
+        if c.protocol is not None:
+            c.protocol.unpaused()
+
+
+@CLIENT.subcommand(
+    "UNPAUSE",
+    arity=2,
+    flags="admin noscript loading stale",
+    acl="connection",
+    summary="Resume processing of clients that were paused",
+    since="6.2.0",
+    group="connection",
+    complexity="O(N) Where N is the number of paused clients",
+)
+def client_unpause(ctx: Client) -> Any:
+    """CLIENT UNPAUSE"""
+    ops = ctx.ops
+    # run the postponed clients after this reply, not inside this command
+    ctx.server.loop.call_soon(unpause_clients, ops)
+    ops.pause_end_ms = 0
+    ops.pause_all = False
+    return OK
+
+
+# -- CLIENT REPLY ---------------------------------------------------------------------------------
+
+
+@CLIENT.subcommand(
+    "REPLY",
+    arity=3,
+    flags="noscript loading stale",
+    acl="connection",
+    summary="Instruct the server whether to reply to commands",
+    since="3.2.0",
+    group="connection",
+    complexity="O(1)",
+    arguments=[
+        arg(
+            "on_off_skip",
+            "oneof",
+            arguments=[
+                arg("on", "pure-token", token="ON"),
+                arg("off", "pure-token", token="OFF"),
+                arg("skip", "pure-token", token="SKIP"),
+            ],
+        ),
+    ],
+)
+def client_reply(ctx: Client, mode: bytes) -> Any:
+    """CLIENT REPLY ON|OFF|SKIP"""
+    m = mode.lower()
+    if m == b"on":
+        ctx.reply_mode = REPLY_ON
+        ctx.update_fast()
+        return OK
+    if m == b"off":
+        ctx.reply_mode |= 1
+    elif m == b"skip":
+        if not ctx.reply_mode & 1:
+            ctx.reply_mode |= 4
+    else:
+        raise CommandError("ERR syntax error")
+    ctx.update_fast()
+    return BLOCKED  # no reply (the command's own reply is already off)
+
+
+# -- CLIENT TRACKING ------------------------------------------------------------------------------
+
+
+class Tracker:
+    """Server-assisted client-side caching (CLIENT TRACKING), as Redis 7.0 does it.
+
+    Default mode: the keys a tracking client reads are remembered (key -> client ids, by name
+    in every database, as Redis does) and each client is told once when such a key changes.
+    BCAST mode: every change of a key under one of the client's prefixes is announced (batched
+    until the event loop comes back, as Redis does before sleeping).  Changes are seen through a
+    key listener that is only installed while some client has tracking on.
+    """
+
+    def __init__(self, ops: ServerOps) -> None:
+        self.ops = ops
+        self.table: dict[bytes, set[int]] = {}
+        self.clients = 0
+        #: BCAST clients: id -> prefixes
+        self.bcast: dict[int, list[bytes]] = {}
+        #: keys changed since the last broadcast: prefix -> key -> id of the client that changed
+        #: it first (0: not a tracking client), for NOLOOP
+        self.bcast_pending: dict[bytes, dict[bytes, int]] = {}
+        #: the client running a command (NOLOOP; its own invalidations follow its reply)
+        self.current: Client | None = None
+        self.deferred: list[tuple[Client, list[bytes] | None]] = []
+
+    # -- who tracks -----------------------------------------------------------------------------
+
+    def enabled(self, client: Client) -> None:
+        self.clients += 1
+        if self.clients == 1:
+            self.ops.server.registry.key_listeners.append(self.key_changed)
+
+    def disabled(self, client: Client) -> None:
+        self.clients -= 1
+        self.bcast.pop(client.id, None)
+        if self.clients <= 0:
+            self.clients = 0
+            self.table.clear()
+            listeners = self.ops.server.registry.key_listeners
+            if self.key_changed in listeners:
+                listeners.remove(self.key_changed)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def after_command(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> None:
+        """After a command of a tracking client: remember the keys a read-only command read."""
+        t = client.tracking
+        if t is None:
+            return
+        caching = t.get("caching")
+        if spec.name != "client|caching" and client.multi is None:
+            t.pop("caching", None)  # CLIENT CACHING applies to the next command only
+        if "readonly" not in spec.flags or t.get("bcast"):
+            return
+        if t.get("optin") and caching is not True:
+            return
+        if t.get("optout") and caching is False:
+            return
+        from .introspection import get_keys
+
+        getkeys = getattr(spec.handler, "getkeys", None)
+        try:
+            pos = getkeys(argv) if getkeys is not None else get_keys(spec, argv)
+        except Exception:
+            return
+        for p in pos:
+            self.table.setdefault(argv[p], set()).add(client.id)
+
+    # -- changes --------------------------------------------------------------------------------
+
+    def key_changed(self, event: str, db: int, key: bytes) -> None:
+        """The key listener: ``key`` changed in database ``db``."""
+        clients = self.ops.server.clients
+        ids = self.table.pop(key, None)
+        if ids:
+            for cid in ids:
+                c = clients.get(cid)
+                if c is None or c.tracking is None or c.tracking.get("bcast"):
+                    continue
+                if c.tracking.get("noloop") and c is self.current:
+                    continue
+                self.send(c, [key])
+        if self.bcast:
+            first = not self.bcast_pending
+            writer = self.current.id if self.current is not None else 0
+            for prefixes in self.bcast.values():
+                for p in prefixes:
+                    if key.startswith(p):
+                        self.bcast_pending.setdefault(p, {}).setdefault(key, writer)
+            if first and self.bcast_pending:
+                self.ops.server.loop.call_soon(self.flush_bcast)
+
+    def flush_bcast(self) -> None:
+        """One message per prefix and client with the keys changed under it (sorted, as Redis)."""
+        pending = self.bcast_pending
+        self.bcast_pending = {}
+        clients = self.ops.server.clients
+        for prefix in sorted(pending):
+            changed = pending[prefix]
+            keys = sorted(changed)
+            for cid, prefixes in list(self.bcast.items()):
+                c = clients.get(cid)
+                if c is None or c.tracking is None or prefix not in prefixes:
+                    continue
+                mine = keys
+                if c.tracking.get("noloop"):
+                    mine = [k for k in keys if changed[k] != cid]
+                if mine:
+                    self._deliver_to(c, mine)
+
+    def flush(self) -> None:
+        """FLUSHDB/FLUSHALL: every tracking client gets a null invalidation ("everything")."""
+        self.table.clear()
+        for c in list(self.ops.server.clients.values()):
+            if c.tracking is not None:
+                self.send(c, None)
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def send(self, c: Client, keys: list[bytes] | None) -> None:
+        if c is self.current:
+            self.deferred.append((c, keys))  # after the reply of the command running now
+        else:
+            self._deliver_to(c, keys)
+
+    def _deliver_to(self, c: Client, keys: list[bytes] | None) -> None:
+        t = c.tracking
+        assert t is not None
+        target = c
+        redirect = t.get("redirect", 0)
+        if redirect:
+            r = self.ops.server.clients.get(redirect)
+            if r is None:
+                if not t.get("broken"):
+                    t["broken"] = True
+                    if c.resp3:
+                        c.push(Push([b"tracking-redir-broken", redirect]))
+                return
+            target = r
+        if target.resp3:
+            target.push(Push([b"invalidate", keys]))
+        elif target.sub:
+            target.push(Push([b"message", b"__redis__:invalidate", keys]))
+
+    def flush_deferred(self) -> None:
+        """Deliver the invalidations the running client caused to itself (after its reply)."""
+        deferred = self.deferred
+        self.deferred = []
+        for target, keys in deferred:
+            self._deliver_to(target, keys)
+
+
+def tracker_of(ops: ServerOps) -> Tracker:
+    t = ops.tracker
+    if t is None:
+        t = ops.tracker = Tracker(ops)
+    return t
+
+
+def tracking_off(ctx: Client) -> None:
+    if ctx.tracking is not None:
+        ctx.tracking = None
+        tracker_of(ctx.ops).disabled(ctx)
+        ctx.update_fast()
+
+
+@CLIENT.subcommand(
+    "TRACKING",
+    arity=-3,
+    flags="noscript loading stale",
+    acl="connection",
+    summary="Enable or disable server assisted client side caching support",
+    since="6.0.0",
+    group="connection",
+    complexity="O(1). Some options may introduce additional complexity.",
+    arguments=[
+        arg(
+            "status",
+            "oneof",
+            arguments=[
+                arg("on", "pure-token", token="ON"),
+                arg("off", "pure-token", token="OFF"),
+            ],
+        ),
+        arg("client-id", "integer", token="REDIRECT", optional=True),
+        arg("prefix", "string", token="PREFIX", optional=True, multiple=True, multiple_token=True),
+        arg("bcast", "pure-token", token="BCAST", optional=True),
+        arg("optin", "pure-token", token="OPTIN", optional=True),
+        arg("optout", "pure-token", token="OPTOUT", optional=True),
+        arg("noloop", "pure-token", token="NOLOOP", optional=True),
+    ],
+)
+def client_tracking(ctx: Client, status: bytes, *args: bytes) -> Any:
+    """CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]"""
+    opts: dict[str, Any] = {}
+    prefixes: list[bytes] = []
+    i = 0
+    while i < len(args):
+        opt = args[i].lower()
+        more = len(args) - i - 1
+        if opt == b"redirect" and more:
+            i += 1
+            if "redirect" in opts:
+                raise CommandError("ERR A client can only redirect to a single other client")
+            opts["redirect"] = parse_int(args[i])
+            if ctx.server.clients.get(opts["redirect"]) is None:
+                raise CommandError("ERR The client ID you want redirect to does not exist")
+        elif opt == b"bcast":
+            opts["bcast"] = True
+        elif opt == b"optin":
+            opts["optin"] = True
+        elif opt == b"optout":
+            opts["optout"] = True
+        elif opt == b"noloop":
+            opts["noloop"] = True
+        elif opt == b"prefix" and more:
+            i += 1
+            prefixes.append(args[i])
+        else:
+            raise CommandError("ERR syntax error")
+        i += 1
+    st = status.lower()
+    if st == b"on":
+        if prefixes and not opts.get("bcast"):
+            raise CommandError("ERR PREFIX option requires BCAST mode to be enabled")
+        cur = ctx.tracking
+        if cur is not None and bool(cur.get("bcast")) != bool(opts.get("bcast")):
+            raise CommandError(
+                "ERR You can't switch BCAST mode on/off before disabling tracking for this "
+                "client, and then re-enabling it with a different mode."
+            )
+        if opts.get("optin") and opts.get("optout"):
+            raise CommandError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+        if cur is not None and (
+            (opts.get("optin") and cur.get("optout")) or (opts.get("optout") and cur.get("optin"))
+        ):
+            raise CommandError(
+                "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this "
+                "client, and then re-enabling it with a different mode."
+            )
+        tracker = tracker_of(ctx.ops)
+        if opts.get("bcast"):
+            old_prefixes = tracker.bcast.get(ctx.id, [])
+            _check_prefixes(prefixes, old_prefixes)
+        if cur is None:
+            ctx.tracking = {}
+            tracker.enabled(ctx)
+        assert ctx.tracking is not None
+        ctx.tracking.update(opts)
+        ctx.tracking["broken"] = False
+        if opts.get("bcast"):
+            have = tracker.bcast.setdefault(ctx.id, [])
+            for p in prefixes or [b""]:
+                if p not in have:
+                    have.append(p)
+        ctx.update_fast()
+    elif st == b"off":
+        tracking_off(ctx)
+    else:
+        raise CommandError("ERR syntax error")
+    return OK
+
+
+def _check_prefixes(prefixes: list[bytes], existing: list[bytes]) -> None:
+    """Redis refuses prefixes of one client that overlap (one starts with another)."""
+
+    def overlap(a: bytes, b: bytes) -> bool:
+        return a != b and (a.startswith(b) or b.startswith(a))
+
+    def text(p: bytes) -> str:
+        return p.decode("utf-8", "surrogateescape")
+
+    for i, a in enumerate(prefixes):
+        for b in existing:
+            if overlap(a, b):
+                raise CommandError(
+                    f"ERR Prefix '{text(a)}' overlaps with an existing prefix '{text(b)}'. "
+                    "Prefixes for a single client must not overlap."
+                )
+        for b in prefixes[i + 1 :]:
+            if overlap(a, b):
+                raise CommandError(
+                    f"ERR Prefix '{text(a)}' overlaps with another provided prefix '{text(b)}'. "
+                    "Prefixes for a single client must not overlap."
+                )
+
+
+@CLIENT.subcommand(
+    "CACHING",
+    arity=3,
+    flags="noscript loading stale",
+    acl="connection",
+    summary="Instruct the server about tracking or not keys in the next request",
+    since="6.0.0",
+    group="connection",
+    complexity="O(1)",
+    arguments=[
+        arg(
+            "mode",
+            "oneof",
+            arguments=[
+                arg("yes", "pure-token", token="YES"),
+                arg("no", "pure-token", token="NO"),
+            ],
+        ),
+    ],
+)
+def client_caching(ctx: Client, mode: bytes) -> Any:
+    """CLIENT CACHING YES|NO"""
+    t = ctx.tracking
+    if t is None or not (t.get("optin") or t.get("optout")):
+        raise CommandError(
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
+            "OPTIN or OPTOUT mode enabled"
+        )
+    m = mode.lower()
+    if m == b"yes":
+        if not t.get("optin"):
+            raise CommandError(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+            )
+        t["caching"] = True
+    elif m == b"no":
+        if not t.get("optout"):
+            raise CommandError(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+            )
+        t["caching"] = False
+    else:
+        raise CommandError("ERR syntax error")
+    return OK
+
+
+@CLIENT.subcommand(
+    "GETREDIR",
+    arity=2,
+    flags="noscript loading stale",
+    acl="connection",
+    summary="Get tracking notifications redirection client ID if any",
+    since="6.0.0",
+    group="connection",
+    complexity="O(1)",
+)
+def client_getredir(ctx: Client) -> Any:
+    """CLIENT GETREDIR"""
+    t = ctx.tracking
+    return -1 if t is None else int(t.get("redirect", 0))
+
+
+@CLIENT.subcommand(
+    "TRACKINGINFO",
+    arity=2,
+    flags="noscript loading stale",
+    acl="connection",
+    summary=(
+        "Return information about server assisted client side caching for the current connection"
+    ),
+    since="6.2.0",
+    group="connection",
+    complexity="O(1)",
+)
+def client_trackinginfo(ctx: Client) -> Any:
+    """CLIENT TRACKINGINFO"""
+    t = ctx.tracking
+    flags: list[bytes] = []
+    if t is None:
+        flags.append(b"off")
+    else:
+        flags.append(b"on")
+        if t.get("bcast"):
+            flags.append(b"bcast")
+        if t.get("optin"):
+            flags.append(b"optin")
+            if t.get("caching") is True:
+                flags.append(b"caching-yes")
+        if t.get("optout"):
+            flags.append(b"optout")
+            if t.get("caching") is False:
+                flags.append(b"caching-no")
+        if t.get("noloop"):
+            flags.append(b"noloop")
+        if t.get("broken"):
+            flags.append(b"broken_redirect")
+    redirect = -1 if t is None else int(t.get("redirect", 0))
+    prefixes = sorted(tracker_of(ctx.ops).bcast.get(ctx.id, [])) if t is not None else []
+    return Map({b"flags": RespSet(flags), b"redirect": redirect, b"prefixes": prefixes})
+
+
 @CLIENT.subcommand(
     "HELP",
     arity=2,
@@ -647,32 +1226,59 @@ def client_no_evict(ctx: Client, flag: bytes) -> Any:
 )
 def client_help(ctx: Client) -> Any:
     """CLIENT HELP"""
-    lines = [
-        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GETNAME",
-        "    Return the name of the current connection.",
-        "ID",
-        "    Return the ID of the current connection.",
-        "INFO",
-        "    Return information about the current client connection.",
-        "KILL <ip:port>",
-        "    Kill connection made from <ip:port>.",
-        "KILL <option> <value> [<option> <value> [...]]",
-        "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-        "LIST [options ...]",
-        "    Return information about client connections.",
-        "SETNAME <name>",
-        "    Assign the name <name> to the current connection.",
-        "SETINFO <LIB-NAME|LIB-VER> <value>",
-        "    Set client library name or version.",
-        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-        "    Unblock the specified blocked client.",
-        "NO-EVICT (ON|OFF)",
-        "    Protect current client connection from eviction.",
-        "HELP",
-        "    Print this help.",
-    ]
-    return [SimpleString(line.encode()) for line in lines]
+    return [SimpleString(line.encode()) for line in CLIENT_HELP]
+
+
+CLIENT_HELP = (
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "HELP",
+    "    Prints this help.",
+)
 
 
 @hookimpl
@@ -686,4 +1292,4 @@ def register_commands(register: Any) -> None:
     register(sys.modules[__name__])
 
 
-_ = __version__
+_ = (__version__, ops_of)

@@ -1,7 +1,14 @@
-"""Built-in server commands: DBSIZE, FLUSHDB, FLUSHALL, TIME, INFO, CONFIG, MODULE."""
+"""Built-in server commands: DBSIZE, FLUSHDB, FLUSHALL, TIME, INFO, CONFIG, MODULE.
+
+Also the CONFIG parameters of the operational side (``timeout``, ``protected-mode``, ``hz``,
+``maxmemory*``, ``slowlog-*``, ``latency-*``, ``client-output-buffer-limit``...), CONFIG REWRITE
+to the ``--config`` file, and the operations cron (idle ``timeout``, instantaneous metrics).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import platform
 import resource
@@ -11,10 +18,14 @@ from typing import Any
 
 from .. import __version__
 from ..commands import CommandError, arg, command, container
-from ..connection import Client
+from ..config import rewrite_config_file
+from ..connection import OBUF_CLASSES, Client, ServerOps, ops_of
 from ..glob import compile_glob, is_plain
 from ..hookspecs import hookimpl
 from ..resp import OK, Map, SimpleString, Verbatim
+from . import parse_int
+
+log = logging.getLogger("plugredis")
 
 
 @command(
@@ -29,11 +40,8 @@ from ..resp import OK, Map, SimpleString, Verbatim
     tips=["request_policy:all_shards", "response_policy:agg_sum"],
 )
 def dbsize(ctx: Client) -> int:
-    """DBSIZE"""
-    db = ctx.db
-    if not db.expires:
-        return len(db.data)
-    return sum(1 for _ in db.iter_keys())
+    """DBSIZE: keys in the database, as Redis counts them (expired ones not yet removed too)."""
+    return len(ctx.db.data)
 
 
 def _flush_mode(args: tuple[bytes, ...]) -> None:
@@ -70,8 +78,16 @@ def _flush_mode(args: tuple[bytes, ...]) -> None:
 def flushdb(ctx: Client, *args: bytes) -> Any:
     """FLUSHDB [ASYNC|SYNC]"""
     _flush_mode(args)
+    _flushing(ctx)
     ctx.db.flush()
     return OK
+
+
+def _flushing(ctx: Client) -> None:
+    """CLIENT TRACKING: a flush invalidates everything (one null message per client)."""
+    tracker = ctx.ops.tracker
+    if tracker is not None and tracker.clients:
+        tracker.flush()
 
 
 @command(
@@ -101,10 +117,24 @@ def flushdb(ctx: Client, *args: bytes) -> Any:
     ],
 )
 def flushall(ctx: Client, *args: bytes) -> Any:
-    """FLUSHALL [ASYNC|SYNC]"""
+    """FLUSHALL [ASYNC|SYNC]: with save rules, an empty snapshot is saved at once (as Redis)."""
     _flush_mode(args)
-    for db in ctx.server.dbs:
+    server = ctx.server
+    _flushing(ctx)
+    for db in server.dbs:
         db.flush()
+    persistence = getattr(server, "persistence", None)
+    if persistence is not None and getattr(server, "save_rule_pairs", None):
+        dirty = server.dirty
+        try:
+            kill = getattr(persistence, "kill_child", None)
+            if kill is not None and getattr(persistence, "child", None) is not None:
+                kill()
+            persistence.save()
+        except Exception as e:
+            log.warning("FLUSHALL: saving the empty dataset failed: %s", e)
+        server.dirty = dirty
+    server.dirty += 1
     return OK
 
 
@@ -143,7 +173,23 @@ DEFAULT_SECTIONS = (
     "cluster",
     "keyspace",
 )
-ALL_EXTRA = ("commandstats", "latencystats")
+#: INFO all / everything: Redis's order
+ALL_SECTIONS = (
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+)
+_TITLES = {"cpu": "CPU"}
 
 
 def _rss() -> int:
@@ -154,11 +200,131 @@ def _rss() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _total_system_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (OSError, ValueError):
+        return 0
+
+
+#: keys measured per database to estimate the dataset size (INFO memory)
+DATASET_SAMPLE = 256
+
+
+def value_size(server: Any, value: Any) -> int:
+    """An honest estimate in bytes of one stored value (MEMORY USAGE, INFO memory).
+
+    Uses the type's ``memory`` callback when it has one, else walks the value with
+    ``sys.getsizeof`` (containers, their items, and the items of those).
+    """
+    try:
+        spec = server.registry.type_of(value)
+    except Exception:
+        spec = None
+    if spec is not None and spec.memory is not None:
+        try:
+            return int(spec.memory(value))
+        except Exception:
+            pass
+    return deep_sizeof(value)
+
+
+def deep_sizeof(value: Any, depth: int = 3) -> int:
+    size = sys.getsizeof(value)
+    if depth <= 0:
+        return size
+    if isinstance(value, dict):
+        for k, v in value.items():
+            size += deep_sizeof(k, depth - 1) + deep_sizeof(v, depth - 1)
+    elif isinstance(value, list | tuple | set | frozenset) or (
+        hasattr(value, "__iter__") and not isinstance(value, bytes | str | bytearray)
+    ):
+        try:
+            for item in value:
+                size += deep_sizeof(item, depth - 1)
+        except TypeError:
+            pass
+    return size
+
+
+def dataset_estimate(server: Any) -> int:
+    """Bytes held by keys and values, estimated from a sample of each database."""
+    total = 0
+    for db in server.dbs:
+        n = len(db.data)
+        if not n:
+            continue
+        sample = 0
+        measured = 0
+        for key, value in db.data.items():
+            sample += sys.getsizeof(key) + value_size(server, value) + 80  # entry overhead
+            measured += 1
+            if measured >= DATASET_SAMPLE:
+                break
+        total += sample * n // measured
+        total += len(db.expires) * 80
+    return total
+
+
+def _percentile(hist: list[int], total: int, p: float) -> float:
+    """The value at percentile ``p`` of a power-of-two histogram (bucket upper bound)."""
+    want = max(1, -(-total * p // 100))
+    seen = 0
+    for bucket, count in enumerate(hist):
+        seen += count
+        if seen >= want:
+            return float((1 << bucket) if bucket else 1)
+    return float(1 << (len(hist) - 1))
+
+
+def _human(n: float) -> str:
+    if n < 1024:
+        return f"{int(n)}B"
+    for unit in ("K", "M", "G", "T", "P"):
+        n /= 1024
+        if n < 1024 or unit == "P":
+            return f"{n:.2f}{unit}"
+    return f"{n}"
+
+
+def _mb(name: str) -> str:
+    return name.replace(" ", "_")
+
+
+def commandstats(server: Any) -> dict[str, str]:
+    """cmdstat_<name> lines: every command and subcommand called (or refused) at least once."""
+    ops = ops_of(server)
+    untimed = ops.untimed_calls()
+    out: dict[str, str] = {}
+    for spec in server.registry.commands.values():
+        specs = [spec] if spec.handler is not None else []
+        specs += list(spec.subcommands.values())
+        for s in specs:
+            if s.calls or s.failed_calls or s.rejected_calls:
+                usec = ops.estimated_usec(s, untimed)
+                per = usec / s.calls if s.calls else 0.0
+                out[f"cmdstat_{s.name}"] = (
+                    f"calls={s.calls},usec={usec},usec_per_call={per:.2f},"
+                    f"rejected_calls={s.rejected_calls},failed_calls={s.failed_calls}"
+                )
+    return out
+
+
+def total_commands(server: Any) -> int:
+    n = 0
+    for spec in server.registry.commands.values():
+        n += spec.calls
+        for sub in spec.subcommands.values():
+            n += sub.calls
+    return n
+
+
 def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
     """The fields of one built-in INFO section, or None if there is no such section."""
     from ..server import REDIS_VERSION
 
     server = ctx.server
+    ops = ops_of(server)
     if section == "server":
         uptime = int(server.uptime)
         return {
@@ -172,7 +338,9 @@ def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
             "arch_bits": 64 if sys.maxsize > 2**32 else 32,
             "monotonic_clock": "POSIX clock_gettime",
             "multiplexing_api": "epoll" if sys.platform.startswith("linux") else "kqueue",
+            "atomicvar_api": "python",
             "gcc_version": "0.0.0",
+            "python_version": platform.python_version(),
             "process_id": os.getpid(),
             "process_supervised": "no",
             "run_id": server.run_id,
@@ -180,40 +348,67 @@ def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
             "server_time_usec": int(server.clock.time() * 1_000_000),
             "uptime_in_seconds": uptime,
             "uptime_in_days": uptime // 86400,
-            "hz": 10,
-            "configured_hz": 10,
+            "hz": ops.hz,
+            "configured_hz": ops.hz,
             "lru_clock": int(_time.time()) & ((1 << 24) - 1),
-            "executable": sys.argv[0] if sys.argv else "",
-            "config_file": getattr(server, "config_file", "") or "",
+            "executable": os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else "",
+            "config_file": str(server.config_file.resolve()) if server.config_file else "",
             "io_threads_active": 0,
-            "python_version": platform.python_version(),
         }
     if section == "clients":
+        max_in = max_out = 0
+        tracking = 0
+        for c in server.clients.values():
+            p = c.protocol
+            if p is not None:
+                max_in = max(max_in, p.query_buffer_size())
+                max_out = max(max_out, p.output_buffer_size())
+            if c.tracking is not None:
+                tracking += 1
+        blocked = server.blocking.count + len(ops.postponed)
         return {
             "connected_clients": len(server.clients),
             "cluster_connections": 0,
             "maxclients": server.maxclients,
-            "client_recent_max_input_buffer": 0,
-            "client_recent_max_output_buffer": 0,
-            "blocked_clients": server.blocking.count,
-            "tracking_clients": 0,
+            "client_recent_max_input_buffer": max_in,
+            "client_recent_max_output_buffer": max_out,
+            "blocked_clients": blocked,
+            "tracking_clients": tracking,
             "clients_in_timeout_table": server.blocking.count,
         }
     if section == "memory":
         rss = _rss()
+        ops.peak_rss = max(getattr(ops, "peak_rss", 0), rss)
+        peak = ops.peak_rss
+        dataset = min(dataset_estimate(server), rss)
+        startup = getattr(ops, "startup_rss", rss)
+        system = _total_system_memory()
         return {
             "used_memory": rss,
             "used_memory_human": _human(rss),
             "used_memory_rss": rss,
             "used_memory_rss_human": _human(rss),
-            "used_memory_peak": rss,
-            "maxmemory": 0,
-            "maxmemory_human": "0B",
-            "maxmemory_policy": "noeviction",
+            "used_memory_peak": peak,
+            "used_memory_peak_human": _human(peak),
+            "used_memory_peak_perc": f"{rss * 100 / peak:.2f}%" if peak else "0.00%",
+            "used_memory_overhead": max(0, rss - dataset),
+            "used_memory_startup": startup,
+            "used_memory_dataset": dataset,
+            "used_memory_dataset_perc": f"{dataset * 100 / rss:.2f}%" if rss else "0.00%",
+            "total_system_memory": system,
+            "total_system_memory_human": _human(system),
+            "maxmemory": ops.maxmemory,
+            "maxmemory_human": _human(ops.maxmemory),
+            "maxmemory_policy": ops.maxmemory_policy,
+            "mem_fragmentation_ratio": "1.00",
             "mem_allocator": "libc",
+            "lazyfree_pending_objects": 0,
+            "lazyfreed_objects": 0,
         }
     if section == "persistence":
         p = getattr(server, "persistence_info", None)
+        if p is not None:
+            return dict(p())
         fields: dict[str, Any] = {
             "loading": 0,
             "async_loading": 0,
@@ -224,23 +419,24 @@ def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
             "aof_enabled": 0,
             "aof_rewrite_in_progress": 0,
         }
-        if p is not None:
-            fields.update(p())
         return fields
     if section == "stats":
         st = server.stats
-        total = sum(s.calls for s in server.registry.commands.values())
+        n_ops = len(ops.ops_samples)
         return {
             "total_connections_received": st.total_connections_received,
-            "total_commands_processed": total,
-            "instantaneous_ops_per_sec": 0,
+            "total_commands_processed": total_commands(server),
+            "instantaneous_ops_per_sec": sum(ops.ops_samples) // n_ops if n_ops else 0,
             "rejected_connections": st.rejected_connections,
             "expired_keys": st.expired_keys,
             "evicted_keys": 0,
+            "evicted_clients": 0,
             "keyspace_hits": st.keyspace_hits,
             "keyspace_misses": st.keyspace_misses,
             "pubsub_channels": 0,
             "pubsub_patterns": 0,
+            "tracking_total_keys": len(ops.tracker.table) if ops.tracker is not None else 0,
+            "unexpected_error_replies": 0,
             "total_error_replies": st.errors,
         }
     if section == "replication":
@@ -249,49 +445,88 @@ def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
             "connected_slaves": 0,
             "master_failover_state": "no-failover",
             "master_replid": server.run_id,
+            "master_replid2": "0" * 40,
             "master_repl_offset": 0,
+            "second_repl_offset": -1,
+            "repl_backlog_active": 0,
+            "repl_backlog_size": 1048576,
+            "repl_backlog_first_byte_offset": 0,
+            "repl_backlog_histlen": 0,
         }
     if section == "cpu":
         ru = resource.getrusage(resource.RUSAGE_SELF)
+        ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            th = resource.getrusage(resource.RUSAGE_THREAD)
+        except (AttributeError, ValueError, OSError):
+            th = ru
         return {
             "used_cpu_sys": f"{ru.ru_stime:.6f}",
             "used_cpu_user": f"{ru.ru_utime:.6f}",
+            "used_cpu_sys_children": f"{ch.ru_stime:.6f}",
+            "used_cpu_user_children": f"{ch.ru_utime:.6f}",
+            "used_cpu_sys_main_thread": f"{th.ru_stime:.6f}",
+            "used_cpu_user_main_thread": f"{th.ru_utime:.6f}",
         }
     if section == "modules":
-        return {f"module:name={name}": None for name in server.plugin_names}
+        from ..plugins import installed_plugins
+
+        installed = installed_plugins()
+        out: dict[str, Any] = {}
+        for name in server.plugin_names:
+            ver = _module_version(installed[name].version if name in installed else None)
+            out[f"module:name={name},ver={ver},api=1,filters=0,usedby=[],using=[],options=[]"] = (
+                None
+            )
+        return out
     if section == "errorstats":
-        return {}
+        if ops.errorstats_disabled:
+            return {"errorstat_ERRORSTATS_DISABLED": "count=1"}
+        return {f"errorstat_{k}": f"count={v}" for k, v in ops.errorstats.items()}
     if section == "cluster":
         return {"cluster_enabled": 0}
     if section == "keyspace":
-        out: dict[str, Any] = {}
+        out = {}
+        now = server.clock.ms()
         for db in server.dbs:
             if db.data:
-                keys = sum(1 for _ in db.iter_keys()) if db.expires else len(db.data)
-                if keys:
-                    out[f"db{db.id}"] = f"keys={keys},expires={len(db.expires)},avg_ttl=0"
+                avg = 0
+                if db.expires:
+                    ttls = [w - now for _, w in zip(range(1000), db.expires.values(), strict=False)]
+                    ttls = [t for t in ttls if t > 0]
+                    avg = sum(ttls) // len(ttls) if ttls else 0
+                out[f"db{db.id}"] = f"keys={len(db.data)},expires={len(db.expires)},avg_ttl={avg}"
         return out
     if section == "commandstats":
-        out = {}
-        for spec in sorted(server.registry.commands.values(), key=lambda s: s.name):
-            for s in (spec, *spec.subcommands.values()):
-                if s.calls or s.failed_calls or s.rejected_calls:
-                    out[f"cmdstat_{s.name}"] = (
-                        f"calls={s.calls},usec=0,usec_per_call=0.00,"
-                        f"rejected_calls={s.rejected_calls},failed_calls={s.failed_calls}"
-                    )
-        return out
+        return dict(commandstats(server))
     if section == "latencystats":
-        return {}
+        out = {}
+        if not ops.latency_tracking:
+            return out
+        for name, hist in ops.histograms().items():
+            total = sum(hist)
+            if not total:
+                continue
+            parts = [
+                f"p{_fmt_pct(p)}={_percentile(hist, total, p):.3f}" for p in ops.latency_percentiles
+            ]
+            out[f"latency_percentiles_usec_{name}"] = ",".join(parts)
+        return out
     return None
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "K", "M", "G"):
-        if n < 1024 or unit == "G":
-            return f"{n:.2f}{unit}" if unit != "B" else f"{int(n)}B"
-        n /= 1024
-    return f"{n}"
+def _fmt_pct(p: float) -> str:
+    return f"{p:g}"
+
+
+def _module_version(ver: str | None) -> int:
+    try:
+        parts = [int(x) for x in (ver or "0").split(".")[:3]]
+    except ValueError:
+        return 0
+    while len(parts) < 3:
+        parts.append(0)
+    return parts[0] * 10000 + parts[1] * 100 + parts[2]
 
 
 def render_info(ctx: Client, sections: list[str]) -> str:
@@ -302,8 +537,8 @@ def render_info(ctx: Client, sections: list[str]) -> str:
         if s == "default":
             wanted += DEFAULT_SECTIONS
         elif s in ("all", "everything"):
-            wanted += DEFAULT_SECTIONS + ALL_EXTRA
-            wanted += [x for x in extra if x not in DEFAULT_SECTIONS + ALL_EXTRA]
+            wanted += ALL_SECTIONS
+            wanted += [x for x in extra if x not in ALL_SECTIONS]
         else:
             wanted.append(s)
     parts = []
@@ -313,7 +548,7 @@ def render_info(ctx: Client, sections: list[str]) -> str:
             fields = {**(fields or {}), **extra[s]}
         if fields is None:
             continue
-        lines = [f"# {s.capitalize() if s != 'cpu' else 'CPU'}"]
+        lines = [f"# {_TITLES.get(s, s.capitalize())}"]
         for k, v in fields.items():
             lines.append(k if v is None else f"{k}:{v}")
         parts.append("\r\n".join(lines) + "\r\n")
@@ -379,7 +614,7 @@ def config_get(ctx: Client, *patterns: bytes) -> Any:
     """CONFIG GET parameter [parameter ...]
 
     A plain name is looked up directly and answered with the name as the client wrote it (so
-    aliases work); a glob pattern is matched against the canonical names.
+    aliases work); a glob pattern is matched against every name, aliases included (as Redis).
     """
     params = ctx.server.registry.config
     result: dict[bytes, bytes] = {}
@@ -394,9 +629,10 @@ def config_get(ctx: Client, *patterns: bytes) -> Any:
             continue
         match = compile_glob(raw, nocase=True)
         for name, param in params.items():
-            if name == param.name and param.name not in seen and match(name.encode()):
+            key = name.encode()
+            if key not in result and match(key):
                 seen.add(param.name)
-                result[name.encode()] = param.get().encode()
+                result[key] = param.get().encode()
     return Map(result)
 
 
@@ -423,33 +659,33 @@ def config_get(ctx: Client, *patterns: bytes) -> Any:
     ],
 )
 def config_set(ctx: Client, *args: bytes) -> Any:
-    """CONFIG SET parameter value [parameter value ...]"""
+    """CONFIG SET parameter value [parameter value ...] (all or nothing, as Redis)"""
     if len(args) % 2:
-        raise CommandError("ERR wrong number of arguments for 'config|set' command")
+        raise CommandError("ERR syntax error")
     params = ctx.server.registry.config
     pairs = []
     seen = set()
     for i in range(0, len(args), 2):
-        name = args[i].decode("utf-8", "surrogateescape").lower()
-        param = params.get(name)
+        given = args[i].decode("utf-8", "surrogateescape")
+        param = params.get(given.lower())
         if param is None:
             raise CommandError(
-                f"ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                f"ERR Unknown option or number of arguments for CONFIG SET - '{given}'"
             )
         if param.set is None:
             raise CommandError(
-                f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
+                f"ERR CONFIG SET failed (possibly related to argument '{given}') - "
                 "can't set immutable config"
             )
         if param.name in seen:
             raise CommandError(
-                f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
+                f"ERR CONFIG SET failed (possibly related to argument '{given}') - "
                 "duplicate parameter"
             )
         seen.add(param.name)
-        pairs.append((name, param, args[i + 1].decode("utf-8", "surrogateescape")))
-    old = [(p, p.get()) for _, p, _ in pairs]
-    for name, param, value in pairs:
+        pairs.append((param, args[i + 1].decode("utf-8", "surrogateescape")))
+    old = [(p, p.get()) for p, _ in pairs]
+    for param, value in pairs:
         try:
             assert param.set is not None
             param.set(value)
@@ -461,8 +697,9 @@ def config_set(ctx: Client, *args: bytes) -> Any:
                 except ValueError:
                     pass
             raise CommandError(
-                f"ERR CONFIG SET failed (possibly related to argument '{name}') - {e}"
+                f"ERR CONFIG SET failed (possibly related to argument '{param.name}') - {e}"
             )
+    ops_of(ctx.server).config_gen += 1  # connections re-read the limits they cache
     return OK
 
 
@@ -484,6 +721,8 @@ def config_resetstat(ctx: Client) -> Any:
     for spec in server.registry.commands.values():
         for s in (spec, *spec.subcommands.values()):
             s.calls = s.failed_calls = s.rejected_calls = 0
+    ops_of(server).reset_stats()
+    CONFIG.subcommands["resetstat"].calls = 1  # this very call (Redis counts it afterwards)
     return OK
 
 
@@ -509,7 +748,7 @@ def config_help(ctx: Client) -> Any:
         "REWRITE",
         "    Rewrite the configuration file.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     ]
     return [SimpleString(line.encode()) for line in lines]
 
@@ -524,12 +763,345 @@ def config_help(ctx: Client) -> Any:
     complexity="O(1)",
 )
 def config_rewrite(ctx: Client) -> Any:
-    """CONFIG REWRITE"""
-    rewrite = getattr(ctx.server, "config_rewrite", None)
-    if rewrite is None:
+    """CONFIG REWRITE: the --config file updated with the current values (comments kept)."""
+    server = ctx.server
+    path = server.config_file
+    if path is None:
         raise CommandError("ERR The server is running without a config file")
-    rewrite()
+    try:
+        rewrite_config_file(path, current_config(server), ops_of(server).config_defaults)
+    except OSError as e:
+        log.warning("CONFIG REWRITE failed: %s", e)
+        raise CommandError(f"ERR Rewriting config file: {e.strerror or e}")
+    log.info("CONFIG REWRITE executed with success.")
     return OK
+
+
+def current_config(server: Any) -> dict[str, str]:
+    """Canonical parameter name -> current value, for every registered parameter."""
+    out: dict[str, str] = {}
+    for name, param in server.registry.config.items():
+        if name == param.name:
+            try:
+                out[name] = param.get()
+            except Exception:
+                continue
+    return out
+
+
+# -- parameters ---------------------------------------------------------------------------------
+
+#: Redis's defaults for the parameters whose values do not come from the command line
+STATIC_DEFAULTS = {
+    "port": "6379",
+    "bind": "127.0.0.1",
+    "databases": "16",
+    "requirepass": "",
+    "maxclients": "10000",
+    "dbfilename": "dump.rdb",
+    "appendonly": "no",
+    "proto-max-bulk-len": "536870912",
+    "client-query-buffer-limit": "1073741824",
+    "timeout": "0",
+    "protected-mode": "yes",
+}
+
+
+def _int_setter(apply: Any, lo: int, hi: int) -> Any:
+    def setter(v: str) -> None:
+        n = _strict_int(v)
+        if n is None:
+            raise ValueError("argument couldn't be parsed into an integer")
+        if not lo <= n <= hi:
+            raise ValueError(f"argument must be between {lo} and {hi} inclusive")
+        apply(n)
+
+    return setter
+
+
+def _strict_int(v: str) -> int | None:
+    try:
+        return parse_int(v.encode("utf-8", "surrogateescape"))
+    except CommandError:
+        return None
+
+
+def _bool_setter(apply: Any) -> Any:
+    def setter(v: str) -> None:
+        b = v.lower()
+        if b not in ("yes", "no"):
+            raise ValueError("argument must be 'yes' or 'no'")
+        apply(b == "yes")
+
+    return setter
+
+
+_MEM_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1024,
+    "m": 1000**2,
+    "mb": 1024**2,
+    "g": 1000**3,
+    "gb": 1024**3,
+}
+
+
+def parse_memory(v: str) -> int | None:
+    """A Redis memory value (``100mb``, ``1gb``, ``512k``, ``42``), None if it is not one."""
+    i = 0
+    while i < len(v) and v[i].isdigit() and v[i].isascii():
+        i += 1
+    mul = _MEM_UNITS.get(v[i:].lower())
+    if mul is None:
+        return None
+    n = int(v[:i]) if i else 0
+    n *= mul
+    return n if n < 2**64 else None
+
+
+def _memory_setter(apply: Any) -> Any:
+    def setter(v: str) -> None:
+        n = parse_memory(v)
+        if n is None:
+            raise ValueError("argument must be a memory value")
+        apply(n)
+
+    return setter
+
+
+MAXMEMORY_POLICIES = (
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+)
+
+
+def _obuf_get(ops: ServerOps) -> str:
+    return " ".join(
+        f"{cls} {ops.obuf_limits[cls][0]} {ops.obuf_limits[cls][1]} {ops.obuf_limits[cls][2]}"
+        for cls in OBUF_CLASSES
+    )
+
+
+def _obuf_set(ops: ServerOps, v: str) -> None:
+    args = v.split()
+    if not args or len(args) % 4:
+        raise ValueError("Wrong number of arguments in buffer limit configuration.")
+    new = dict(ops.obuf_limits)
+    for i in range(0, len(args), 4):
+        cls = args[i].lower()
+        if cls == "replica":
+            cls = "slave"
+        if cls not in new:
+            raise ValueError("Invalid client class specified in buffer limit configuration.")
+        hard = parse_memory(args[i + 1])
+        soft = parse_memory(args[i + 2])
+        secs = _strict_int(args[i + 3])
+        if hard is None or soft is None or secs is None or secs < 0:
+            raise ValueError(
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+            )
+        new[cls] = (hard, soft, secs)
+    ops.obuf_limits = new
+    ops.obuf_normal = any(new["normal"][:2])
+
+
+def _percentiles_set(ops: ServerOps, v: str) -> None:
+    values = []
+    for part in v.split():
+        try:
+            f = float(part)
+        except ValueError:
+            raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+        if f != f or not 0.0 <= f <= 100.0:
+            raise ValueError(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+            )
+        values.append(f)
+    ops.latency_percentiles = values
+
+
+def _debug_setter(server: Any, ops: ServerOps) -> Any:
+    def setter(v: str) -> None:
+        if server._listeners:  # immutable once serving (config file and start-up only)
+            raise ValueError("can't set immutable config")
+        b = v.lower()
+        if b not in ("yes", "no", "local"):
+            raise ValueError("argument(s) must be one of the following: no, yes, local")
+        ops.enable_debug = b
+
+    return setter
+
+
+@hookimpl
+def register_config(register: Any, server: Any) -> None:
+    """The parameters of the operational commands (timeouts, limits, slow log, latency...)."""
+    ops = ops_of(server)
+
+    def set_attr(obj: Any, attr: str) -> Any:
+        return lambda v: setattr(obj, attr, v)
+
+    def set_slowlog_threshold(v: int) -> None:
+        ops.slowlog_threshold = v
+        ops.update_alert()
+        ops.update_slow()
+
+    def set_latency_threshold(v: int) -> None:
+        ops.latency_threshold = v
+        ops.update_alert()
+
+    def set_slowlog_max_len(v: int) -> None:
+        ops.slowlog_max_len = v
+        while len(ops.slowlog) > v:
+            ops.slowlog.pop()
+
+    def set_hz(v: int) -> None:
+        ops.hz = min(max(v, 1), 500)
+
+    def set_policy(v: str) -> None:
+        p = v.lower()
+        if p not in MAXMEMORY_POLICIES:
+            raise ValueError(
+                "argument(s) must be one of the following: " + ", ".join(MAXMEMORY_POLICIES)
+            )
+        ops.maxmemory_policy = p
+
+    def yes_no(b: bool) -> str:
+        return "yes" if b else "no"
+
+    register(
+        "timeout",
+        lambda: str(server.timeout),
+        _int_setter(set_attr(server, "timeout"), 0, 2**31 - 1),
+    )
+    register(
+        "protected-mode",
+        lambda: yes_no(server.protected_mode),
+        _bool_setter(set_attr(server, "protected_mode")),
+    )
+    register("hz", lambda: str(ops.hz), _int_setter(set_hz, 0, 2**31 - 1))
+    register("maxmemory", lambda: str(ops.maxmemory), _memory_setter(set_attr(ops, "maxmemory")))
+    register("maxmemory-policy", lambda: ops.maxmemory_policy, set_policy)
+    register(
+        "maxmemory-samples",
+        lambda: str(ops.maxmemory_samples),
+        _int_setter(set_attr(ops, "maxmemory_samples"), 1, 2**31 - 1),
+    )
+    register(
+        "slowlog-log-slower-than",
+        lambda: str(ops.slowlog_threshold),
+        _int_setter(set_slowlog_threshold, -1, 2**63 - 1),
+    )
+    register(
+        "slowlog-max-len",
+        lambda: str(ops.slowlog_max_len),
+        _int_setter(set_slowlog_max_len, 0, 2**63 - 1),
+    )
+    register(
+        "latency-monitor-threshold",
+        lambda: str(ops.latency_threshold),
+        _int_setter(set_latency_threshold, 0, 2**63 - 1),
+    )
+    register(
+        "latency-tracking",
+        lambda: yes_no(ops.latency_tracking),
+        _bool_setter(ops.set_latency_tracking),
+    )
+    register(
+        "latency-tracking-info-percentiles",
+        lambda: " ".join(f"{p:g}" for p in ops.latency_percentiles),
+        lambda v: _percentiles_set(ops, v),
+    )
+    register(
+        "client-output-buffer-limit",
+        lambda: _obuf_get(ops),
+        lambda v: _obuf_set(ops, v),
+    )
+    register(
+        "busy-reply-threshold",
+        lambda: str(ops.busy_reply_threshold),
+        _int_setter(set_attr(ops, "busy_reply_threshold"), 0, 2**63 - 1),
+        aliases=("lua-time-limit",),
+    )
+    register(
+        "tcp-keepalive",
+        lambda: str(ops.tcp_keepalive),
+        _int_setter(set_attr(ops, "tcp_keepalive"), 0, 2**31 - 1),
+    )
+    register("enable-debug-command", lambda: ops.enable_debug, _debug_setter(server, ops))
+    # what CONFIG REWRITE compares with: Redis's defaults, else the value at assembly time
+    for name, param in server.registry.config.items():
+        if name == param.name:
+            ops.config_defaults.setdefault(name, STATIC_DEFAULTS.get(name) or param.get())
+
+
+@hookimpl
+def server_started(server: Any) -> None:
+    """Record the start-up state and start the operational cron (idle timeout, samples)."""
+    ops = ops_of(server)
+    for name, param in server.registry.config.items():
+        if name == param.name and name not in ops.config_defaults:
+            default = getattr(param, "default", None)
+            if default is not None:  # a typed plugin parameter declares its default
+                if isinstance(default, bool):
+                    default = "yes" if default else "no"
+                ops.config_defaults[name] = str(default)
+                continue
+            try:
+                ops.config_defaults[name] = param.get()
+            except Exception:
+                pass
+    ops.startup_rss = ops.peak_rss = _rss()
+    ops.tasks.append(server.loop.create_task(_ops_cron(server)))
+
+
+@hookimpl
+def server_stopping(server: Any) -> None:
+    ops = ops_of(server)
+    for task in ops.tasks:
+        task.cancel()
+    ops.tasks.clear()
+    if ops.pause_handle is not None:
+        ops.pause_handle.cancel()
+        ops.pause_handle = None
+
+
+async def _ops_cron(server: Any) -> None:
+    """About ``hz`` times a second: throughput samples; once a second: idle client timeout."""
+    ops = ops_of(server)
+    last_timeout_check = 0.0
+    while True:
+        await asyncio.sleep(1 / max(1, min(ops.hz, 10)))
+        try:
+            now = _time.monotonic()
+            ops.sample(now, total_commands(server))
+            if server.timeout and now - last_timeout_check >= 1.0:
+                last_timeout_check = now
+                close_idle_clients(server)
+        except Exception:
+            log.exception("the operations cron failed")
+
+
+def close_idle_clients(server: Any) -> int:
+    """Close clients idle longer than ``timeout`` seconds (not blocked, pub/sub or MONITOR)."""
+    limit_ms = server.timeout * 1000
+    now = server.clock.ms()
+    closed = 0
+    for c in list(server.clients.values()):
+        if c.block_state is not None or c.postponed or c.monitor or c.is_pubsub():
+            continue
+        if now - c.last_interaction > limit_ms and c.protocol is not None:
+            log.debug("Closing idle client %s", c.addr)
+            c.protocol.close()
+            closed += 1
+    return closed
 
 
 # -- MODULE -------------------------------------------------------------------------------------
@@ -561,11 +1133,7 @@ def module_list(ctx: Client) -> Any:
     installed = installed_plugins()
     out = []
     for name in ctx.server.plugin_names:
-        ver = installed[name].version if name in installed else None
-        try:
-            num = int("".join(f"{int(x):02d}" for x in (ver or "0").split(".")[:3]))
-        except ValueError:
-            num = 0
+        num = _module_version(installed[name].version if name in installed else None)
         out.append(Map({"name": name.encode(), "ver": num, "path": b"", "args": []}))
     return out
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..commands import CommandError, KeySpec, arg, command
 from ..connection import Client
 from ..hookspecs import hookimpl
-from ..protocol import call
+from ..protocol import exec_call
 from ..resp import NULL_ARRAY, OK, Error
 
 
@@ -34,6 +34,8 @@ def multi(ctx: Client) -> Any:
         raise CommandError("ERR MULTI calls can not be nested")
     ctx.multi = []
     ctx.multi_error = False
+    ctx.multi_flags = False
+    ctx.update_fast()
     return OK
 
 
@@ -52,28 +54,47 @@ def exec_(ctx: Client) -> Any:
     queue = ctx.multi
     if queue is None:
         raise CommandError("ERR EXEC without MULTI")
-    ctx.multi = None
-    if ctx.multi_error:
-        ctx.multi_error = False
-        ctx.unwatch_all()
+    aborted = ctx.multi_error
+    dirty = ctx.dirty_cas or _watched_key_expired(ctx)
+    _end_multi(ctx)
+    if aborted:
         raise CommandError("EXECABORT Transaction discarded because of previous errors.")
-    if ctx.dirty_cas:
-        ctx.unwatch_all()
+    if dirty:
         return NULL_ARRAY
-    ctx.unwatch_all()
     replies: list[Any] = []
+    argv = ctx.argv
     ctx.in_exec = True
     try:
-        for spec, argv in queue:
-            try:
-                replies.append(call(ctx, spec, argv))
-            except CommandError as e:
-                spec.failed_calls += 1
-                ctx.server.stats.errors += 1
-                replies.append(Error(e.encode()[1:-2]))
+        for spec, qargv in queue:
+            reply = exec_call(ctx, spec, qargv)
+            if isinstance(reply, CommandError):
+                reply = Error(reply.encode()[1:-2])
+            replies.append(reply)
     finally:
         ctx.in_exec = False
+        ctx.argv = argv
     return replies
+
+
+def _end_multi(ctx: Client) -> None:
+    """Leave MULTI state and forget the WATCHed keys (EXEC, DISCARD)."""
+    ctx.multi = None
+    ctx.multi_error = False
+    ctx.multi_flags = False
+    ctx.unwatch_all()
+    ctx.update_fast()
+
+
+def _watched_key_expired(ctx: Client) -> bool:
+    """A WATCHed key that expired since (even if not yet removed) makes EXEC fail, as in Redis."""
+    if not ctx.watched:
+        return False
+    now = ctx.server.clock.ms()
+    for db, key in ctx.watched:
+        when = db.expires.get(key) if db.expires else None
+        if when is not None and when <= now and key in db.data:
+            return True
+    return False
 
 
 @command(
@@ -90,9 +111,7 @@ def discard(ctx: Client) -> Any:
     """DISCARD"""
     if ctx.multi is None:
         raise CommandError("ERR DISCARD without MULTI")
-    ctx.multi = None
-    ctx.multi_error = False
-    ctx.unwatch_all()
+    _end_multi(ctx)
     return OK
 
 
@@ -146,6 +165,8 @@ def unwatch(ctx: Client) -> Any:
 
 @hookimpl
 def register_commands(register: Any) -> None:
+    # EXEC refused before it runs (arity, NOAUTH...) answers EXECABORT: the slow path does that
+    exec_.spec.slow = True  # type: ignore[attr-defined]
     register(multi, exec_, discard, watch, unwatch)
 
 
