@@ -284,10 +284,22 @@ def _getkeys_spec(ctx: Client, argv: tuple[bytes, ...]) -> tuple[CommandSpec, li
         if sub is None:
             raise CommandError("ERR Invalid command specified")
         spec = sub
+    has_keys = getattr(spec.handler, "getkeys", None) is not None or any(
+        "NOT_KEY" not in ks.flags for ks in spec.key_specs
+    )
+    if not has_keys:
+        raise CommandError("ERR The command has no key arguments")
     a = spec.arity
     if (a > 0 and len(argv) != a) or len(argv) < -a:
         raise CommandError("ERR Invalid number of arguments specified for command")
     return spec, list(argv)
+
+
+def _no_keys_found(spec: CommandSpec) -> list[Any]:
+    """A command that has keys, but none in these arguments (Redis 7.0's answers)."""
+    if "no_mandatory_keys" in spec.flags:
+        return []
+    raise CommandError("ERR Invalid arguments specified for command")
 
 
 @COMMAND.subcommand(
@@ -306,7 +318,7 @@ def command_getkeys(ctx: Client, *argv: bytes) -> Any:
     getkeys = getattr(spec.handler, "getkeys", None)
     pos = getkeys(args) if getkeys is not None else get_keys(spec, args)
     if not pos:
-        raise CommandError("ERR The command has no key arguments")
+        return _no_keys_found(spec)
     return [args[p] for p in pos]
 
 
@@ -329,7 +341,7 @@ def command_getkeysandflags(ctx: Client, *argv: bytes) -> Any:
         for p in get_keys(one, args):
             out.append([args[p], _set(ks.flags)])
     if not out:
-        raise CommandError("ERR The command has no key arguments")
+        return _no_keys_found(spec)
     return out
 
 

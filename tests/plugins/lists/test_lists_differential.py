@@ -549,7 +549,6 @@ def test_command_getkeys_matches_redis(redis_pair: Any, cmd: tuple[str, ...]) ->
     assert ours == theirs
 
 
-@pytest.mark.xfail(reason="core COMMAND GETKEYS error text for zero keys", strict=True)
 @pytest.mark.parametrize("cmd", GETKEYS_CORE_TEXT)
 def test_command_getkeys_no_keys_matches_redis(redis_pair: Any, cmd: tuple[str, ...]) -> None:
     ours, theirs = redis_pair.raw("COMMAND", "GETKEYS", *cmd)
