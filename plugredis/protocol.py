@@ -40,7 +40,7 @@ from .blocking import BLOCKED
 from .clock import Clock
 from .commands import CommandError, CommandSpec
 from .connection import Client, ops_of
-from .resp import QUEUED, RequestParser, encode_into
+from .resp import OK, QUEUED, RequestParser, encode_into
 
 if TYPE_CHECKING:
     from .server import Server
@@ -419,7 +419,8 @@ class RedisProtocol(asyncio.Protocol):
                         self.pending.extend(reqs[i:])
                         return
                     continue  # a handler that answers later or never (SHUTDOWN)
-                if type(reply) is bytes:
+                t = type(reply)
+                if t is bytes:
                     blen = len(reply)
                     out.append(b"$%d\r\n%s\r\n" % (blen, reply))
                     if blen >= BIG_REPLY:
@@ -427,6 +428,12 @@ class RedisProtocol(asyncio.Protocol):
                         if big > BATCH_OUTPUT_MAX and i < n:
                             self.pending.extend(reqs[i:])
                             return
+                elif reply is OK:  # the commonest replies skip the generic encoder
+                    out.append(b"+OK\r\n")
+                elif t is int:
+                    out.append(b":%d\r\n" % reply)
+                elif reply is None:
+                    out.append(b"_\r\n" if resp3 else b"$-1\r\n")
                 else:
                     encode_into(reply, out, resp3)
                     if len(out) > check:
