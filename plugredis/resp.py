@@ -384,7 +384,8 @@ class RequestParser:
             if len(line) > PROTO_INLINE_MAX_SIZE:
                 self.error = ProtocolError("too big inline request")
                 return b""
-            args = split_args(line)
+            # Lines without quotes split like bytes.split() (C isspace); quotes need the parser.
+            args = line.split() if b'"' not in line and b"'" not in line else split_args(line)
             if args is None:
                 self.error = ProtocolError("unbalanced quotes in request")
                 return b""
