@@ -371,13 +371,58 @@ class Target:
         return f"<Target {self.name} {self.host}:{self.port}>"
 
 
+def _parse_reply(raw: bytes) -> Any:
+    import hiredis
+
+    reader = hiredis.Reader()
+    reader.feed(raw)
+    return reader.gets()
+
+
+def _unordered(v: Any) -> Any:
+    """A reply with every array, map and set sorted (Redis's own order is a hash order)."""
+    if isinstance(v, list):
+        return tuple(sorted((_unordered(x) for x in v), key=repr))
+    if isinstance(v, dict):
+        return tuple(sorted(((_unordered(k), _unordered(x)) for k, x in v.items()), key=repr))
+    if isinstance(v, set):
+        return tuple(sorted((_unordered(x) for x in v), key=repr))
+    return v
+
+
 class Pair:
+    """plugredis and a real redis-server side by side (the ``redis_pair`` fixture)."""
+
     def __init__(self, plugredis: Target, redis: Target) -> None:
         self.plugredis = plugredis
         self.redis = redis
 
     def raw(self, *args: Any) -> tuple[bytes, bytes]:
+        """Send one command to both; their exact reply bytes."""
         return self.plugredis.raw(*args), self.redis.raw(*args)
+
+    def assert_same_metadata(self, sub: str, name: str) -> None:
+        """``COMMAND INFO|DOCS name`` is the same on both servers, in RESP2 and RESP3.
+
+        Byte for byte where possible; otherwise the parsed replies must be equal up to the order
+        of arrays, maps and sets (subcommand lists come in Redis's hash order).
+        """
+        for resp in (2, 3):
+            ours_conn = self.plugredis.raw_connection()
+            theirs_conn = self.redis.raw_connection()
+            try:
+                if resp == 3:
+                    ours_conn.command("HELLO", "3")
+                    theirs_conn.command("HELLO", "3")
+                ours = ours_conn.command("COMMAND", sub, name)
+                theirs = theirs_conn.command("COMMAND", sub, name)
+            finally:
+                ours_conn.close()
+                theirs_conn.close()
+            if ours != theirs:
+                assert _unordered(_parse_reply(ours)) == _unordered(_parse_reply(theirs)), (
+                    f"RESP{resp} COMMAND {sub} {name}:\n ours  {ours!r}\n redis {theirs!r}"
+                )
 
 
 # -------------------------------------------------------------------------------------------------
