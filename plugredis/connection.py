@@ -402,6 +402,9 @@ class ServerOps:
         self.tcp_keepalive = 300
         #: CLIENT TRACKING table (plugredis.builtin.connection.Tracker), made on first use
         self.tracker: Any = None
+        #: pub/sub state of a pub/sub plugin (None until first used): an object whose
+        #: ``leave(client)`` drops every subscription of a client (RESET, disconnection)
+        self.pubsub: Any = None
         self.tasks: list[asyncio.Task[Any]] = []
         #: RSS at start-up and the highest seen (INFO memory)
         self.startup_rss = 0

@@ -51,6 +51,20 @@ log = logging.getLogger("plugredis.protocol")
 
 # Commands that run even inside MULTI (everything else is queued).
 _MULTI_IMMEDIATE = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+#: the commands a RESP2 client with pub/sub subscriptions may run
+_PUBSUB_CONTEXT = frozenset(
+    {
+        "subscribe",
+        "ssubscribe",
+        "psubscribe",
+        "unsubscribe",
+        "sunsubscribe",
+        "punsubscribe",
+        "ping",
+        "quit",
+        "reset",
+    }
+)
 
 #: a batch is cut once its replies pass this many bytes (the rest waits for the socket)
 BATCH_OUTPUT_MAX = 1024 * 1024
@@ -280,6 +294,8 @@ class RedisProtocol(asyncio.Protocol):
             client.tracking = None
             if ops.tracker is not None:
                 ops.tracker.disabled(client)
+        if (client.sub or client.psub or client.ssub) and ops.pubsub is not None:
+            ops.pubsub.leave(client)
         server.clients.pop(client.id, None)
         client.closing = True
         client.protocol = None
@@ -533,6 +549,19 @@ class RedisProtocol(asyncio.Protocol):
         flags = spec.flags
         if client.multi is not None and "no_multi" in flags:
             self._reject(spec, "ERR Command not allowed inside a transaction", out)
+            return
+        if (
+            client.push_class
+            and not client.resp3
+            and (client.sub or client.psub or client.ssub)
+            and spec.name not in _PUBSUB_CONTEXT
+        ):
+            self._reject(
+                spec,
+                f"ERR Can't execute '{spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE /"
+                " PING / QUIT / RESET are allowed in this context",
+                out,
+            )
             return
         if client.monitor and ("write" in flags or "readonly" in flags or "may_replicate" in flags):
             self._reject(spec, "ERR Replica can't interact with the keyspace", out)

@@ -39,6 +39,8 @@ def ping(ctx: Client, *args: bytes) -> Any:
     """PING [message]"""
     if len(args) > 1:
         raise CommandError("ERR wrong number of arguments for 'ping' command")
+    if ctx.push_class and not ctx.resp3 and ctx.is_pubsub():
+        return [b"pong", args[0] if args else b""]  # RESP2 subscribed context
     return args[0] if args else PONG
 
 
@@ -96,6 +98,8 @@ def reset(ctx: Client) -> Any:
         ops.update_slow()
     if ctx.tracking is not None:
         tracking_off(ctx)
+    if ctx.is_pubsub() and ops.pubsub is not None:
+        ops.pubsub.leave(ctx)
     ctx.multi = None
     ctx.multi_error = False
     ctx.multi_flags = False

@@ -285,7 +285,7 @@ def _getkeys_spec(ctx: Client, argv: tuple[bytes, ...]) -> tuple[CommandSpec, li
             raise CommandError("ERR Invalid command specified")
         spec = sub
     has_keys = getattr(spec.handler, "getkeys", None) is not None or any(
-        "NOT_KEY" not in ks.flags for ks in spec.key_specs
+        "not_key" not in ks.flags and "NOT_KEY" not in ks.flags for ks in spec.key_specs
     )
     if not has_keys:
         raise CommandError("ERR The command has no key arguments")

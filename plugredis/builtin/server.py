@@ -325,6 +325,7 @@ def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
 
     server = ctx.server
     ops = ops_of(server)
+    ps: Any = ops.pubsub  # the pub/sub plugin's state, when it is loaded
     if section == "server":
         uptime = int(server.uptime)
         return {
@@ -433,8 +434,9 @@ def info_fields(ctx: Client, section: str) -> dict[str, Any] | None:
             "evicted_clients": 0,
             "keyspace_hits": st.keyspace_hits,
             "keyspace_misses": st.keyspace_misses,
-            "pubsub_channels": 0,
-            "pubsub_patterns": 0,
+            "pubsub_channels": len(ps.channels) if ps is not None else 0,
+            "pubsub_patterns": len(ps.patterns) if ps is not None else 0,
+            "pubsubshard_channels": len(ps.shard) if ps is not None else 0,
             "tracking_total_keys": len(ops.tracker.table) if ops.tracker is not None else 0,
             "unexpected_error_replies": 0,
             "total_error_replies": st.errors,

