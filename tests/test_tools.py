@@ -103,3 +103,18 @@ def test_redis_benchmark_default_suite_subset(plugredis_server: Any) -> None:
     assert "ERR" not in text and "Error" not in text, text
     for test in ("PING_INLINE", "PING_MBULK", "SET", "GET"):
         assert f"{test}: " in text, text
+
+
+def test_redis_benchmark_whole_default_suite(plugredis_server: Any) -> None:
+    """redis-benchmark's default suite (every test it runs without -t) completes with no error."""
+    out = subprocess.run(
+        [_tool("redis-benchmark"), "-p", str(plugredis_server.port), "-n", "1000", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    text = out.stdout.replace("\r", "\n") + out.stderr
+    assert out.returncode == 0, text
+    assert "ERR" not in text and "Error" not in text, text
+    for test in ("SADD", "HSET", "SPOP", "ZADD", "ZPOPMIN", "LRANGE_600", "MSET (10 keys)"):
+        assert f"{test}: " in text or f"{test} " in text, text
