@@ -240,6 +240,9 @@ def _machine(pair: Any) -> type[RuleBasedStateMachine]:
                 "redis": int(_info(pair.redis, "rdb_saves")),
             }
 
+        def save_counts(self) -> dict[str, int]:
+            return {t.name: int(_info(t, "rdb_saves")) for t in (pair.plugredis, pair.redis)}
+
         def both(self, *cmd: str) -> bytes:
             ours, theirs = p_conn.command(*cmd), r_conn.command(*cmd)
             assert ours == theirs, f"{cmd}: plugredis {ours!r} != redis {theirs!r}"
@@ -260,9 +263,12 @@ def _machine(pair: Any) -> type[RuleBasedStateMachine]:
 
         @rule(args=BGSAVE_ARGS)
         def bgsave(self, args: tuple[str, ...]) -> None:
+            before = self.save_counts()
             reply = self.both("BGSAVE", *args)
             if reply.startswith(b"+"):
                 self.saves = {k: v + 1 for k, v in self.saves.items()}
+                # this very save (started now or scheduled) must have run on both servers
+                wait_idle(pair, {k: v + 1 for k, v in before.items()})
             wait_idle(pair, self.saves)
 
         @rule(args=BGSAVE_ARGS, key=KEYS)
@@ -270,9 +276,13 @@ def _machine(pair: Any) -> type[RuleBasedStateMachine]:
             self.both("MULTI")
             self.both("SET", key, "m")
             self.both("BGSAVE", *args)
+            before = self.save_counts()
             reply = self.both("EXEC")
             if b"scheduled" in reply:
                 self.saves = {k: v + 1 for k, v in self.saves.items()}
+                # Redis starts a scheduled save from its timer, up to 100 ms later: wait for
+                # that very save on both servers, not only for a total that may already be met
+                wait_idle(pair, {k: v + 1 for k, v in before.items()})
             wait_idle(pair, self.saves)
 
         @rule()
