@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import sys
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -74,11 +75,12 @@ class Settings:
 _DEFAULT = Settings()
 #: id(server) -> its settings (register_config fills it while the server is assembled, before
 #: any command runs, so a recycled id is always overwritten first)
-_SETTINGS: dict[int, Settings] = {}
+#: per-server settings, dropped with their server (ids could be reused by a later server)
+_SETTINGS: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
 
 
 def _settings(ctx: Client) -> Settings:
-    return _SETTINGS.get(id(ctx.server), _DEFAULT)
+    return _SETTINGS.get(ctx.server, _DEFAULT)
 
 
 def _fits_listpack(h: dict[bytes, bytes], settings: Settings = _DEFAULT) -> bool:
@@ -746,7 +748,8 @@ def register_commands(register: Any) -> None:
 @hookimpl
 def register_config(register: Any, server: Any) -> None:
     settings = Settings()
-    _SETTINGS[id(server)] = settings
+    if server is not None:  # None when only the command line asks for options
+        _SETTINGS[server] = settings
 
     def set_entries(v: str) -> None:
         settings.max_entries = config_nonneg_int(v)

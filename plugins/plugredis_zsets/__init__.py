@@ -31,6 +31,7 @@ import math
 import random
 import re
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from itertools import islice
@@ -91,11 +92,12 @@ class Settings:
 
 _DEFAULT = Settings()
 #: id(server) -> its settings (filled while the server is assembled, before any command runs)
-_SETTINGS: dict[int, Settings] = {}
+#: per-server settings, dropped with their server (ids could be reused by a later server)
+_SETTINGS: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
 
 
 def _settings(ctx: Client) -> Settings:
-    return _SETTINGS.get(id(ctx.server), _DEFAULT)
+    return _SETTINGS.get(ctx.server, _DEFAULT)
 
 
 def _lp_score(score: float) -> float:
@@ -2363,7 +2365,8 @@ def register_commands(register: Any) -> None:
 @hookimpl
 def register_config(register: Any, server: Any) -> None:
     settings = Settings()
-    _SETTINGS[id(server)] = settings
+    if server is not None:  # None when only the command line asks for options
+        _SETTINGS[server] = settings
 
     def set_entries(v: str) -> None:
         settings.max_entries = config_nonneg_int(v)
