@@ -25,9 +25,12 @@ Replies
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 import hiredis
@@ -48,6 +51,7 @@ __all__ = [
     "Verbatim",
     "encode",
     "encode_into",
+    "encode_request",
     "frame_length",
     "split_args",
 ]
@@ -160,16 +164,30 @@ def split_args(line: bytes) -> list[bytes] | None:
 #: hiredis would allocate the whole list up front, so a huge count must never reach it).
 MAX_MULTIBULK = 1024 * 1024
 
-#: Reads where this matches take the careful path: a multibulk count of 7+ digits must be
-#: checked before hiredis sees it (hiredis allocates the whole list when it reads the count).
-#: One C-speed scan per read.  Huge bulk lengths need no such check: a frame announcing one is
-#: necessarily cut by the end of the read, and the scanner of cut frames checks its headers
-#: before any more of it reaches hiredis.
-_SUSPICIOUS = re.compile(rb"\*\d{7}")
+#: Reads where these match take a careful path (C-speed scans per read):
+#:
+#: - a multibulk count of 7+ digits must be checked before hiredis sees it (hiredis allocates
+#:   the whole list when it reads the count): :data:`_HUGE_COUNT`, parsed by the exact parser;
+#: - a line starting with ``+``, ``(`` or ``=`` (:data:`_STRING_HEADER`, looked for only when
+#:   one of these bytes occurs) may be an element header that hiredis reads as a string
+#:   although Redis refuses it (``expected '$', got '+'``); far more often it is an
+#:   argument such as ``+inf`` or ``(1``, so these reads are parsed by hiredis and then checked
+#:   against the canonical encoding of what it returned.
+#:
+#: Huge bulk lengths need no such check: a frame announcing one is necessarily cut by the end of
+#: the read, and the scanner of cut frames checks its headers before any more of it reaches
+#: hiredis.
+_HUGE_COUNT = re.compile(rb"\*\d{7}")
+_STRING_HEADER = re.compile(rb"\n[+(=]")
 
 
 def _digits(n: int) -> int:
     return len(str(n))
+
+
+def encode_request(req: list[bytes]) -> bytes:
+    """The one canonical multibulk encoding of ``req`` (what redis-cli and clients send)."""
+    return b"*%d\r\n" % len(req) + b"".join([b"$%d\r\n%s\r\n" % (len(a), a) for a in req])
 
 
 def frame_length(req: list[bytes]) -> int:
@@ -276,6 +294,7 @@ class FrameScanner:
 
 
 _is_bytes = bytes.__instancecheck__
+_chain = itertools.chain.from_iterable
 
 
 def _bad_element(req: list[Any]) -> bool:
@@ -324,15 +343,12 @@ class RequestParser:
             if not data or self.error is not None:
                 return out
         # At a frame boundary, anything but '*' starts an inline command.  ('$' goes to hiredis:
-        # if it does not start a frame, _reframe re-reads it as inline, as Redis would.)
+        # it returns a string, and the exact parser re-reads it as inline, as Redis would.)
         if self._inline or data[:1] not in (b"*", b"$"):
             data = self._feed_inline(self._inline + data, out)
             if not data or self.error is not None:
                 return out
-        if _SUSPICIOUS.search(data) is not None:
-            self._exact(data, 0, out)
-        else:
-            self._feed_multibulk(data, out)
+        self._feed_multibulk(data, out)
         return out
 
     def _continue_cut(self, data: bytes, out: list[list[bytes]]) -> bytes:
@@ -397,55 +413,77 @@ class RequestParser:
     # -- multibulk: the fast path ---------------------------------------------------------------
 
     def _feed_multibulk(self, data: bytes, out: list[list[bytes]]) -> None:
-        """Parse a read that starts at a frame boundary with hiredis."""
+        """Parse a read that starts at a frame boundary: hiredis, then checks per read.
+
+        hiredis is stricter than Redis on no length and only laxer on element types, so the read
+        holds exactly the requests Redis sees when (1) every frame hiredis returns is a
+        non-empty list of ``bytes`` (one C-speed pass over all arguments), (2) no element header
+        is one that hiredis reads as a string although Redis refuses it (``+``, ``(``, ``=``: the
+        regex guard, or a re-encoding check when the guard fires), and (3) the read ends where
+        the last frame ends (a probe frame hiredis must return as a fresh ``[]``).  Anything else
+        (``*0``, ``*-1``, inline commands after frames, bad elements) is parsed again by
+        :meth:`_exact`, which is Redis's parser written out.
+        """
+        if _HUGE_COUNT.search(data) is not None:
+            self._exact(data, 0, out)
+            return
+        guard = (b"+" in data or b"(" in data or b"=" in data) and _STRING_HEADER.search(data)
         reader = self._reader
         reader.feed(data)
         first = len(out)
         gets = reader.gets
         append = out.append
-        empty = 0  # bytes of ignored empty frames ("*0", "*-1")
-        last: Any = False  # the last frame completed in this read
         try:
-            while True:
+            req = gets()
+            while req is not False:
+                append(req)
                 req = gets()
-                if req is False:
-                    break
-                last = req
-                if type(req) is list:
-                    if req:
-                        if _bad_element(req):
-                            self._reframe(data, out, first, empty)
-                            return
-                        append(req)
-                    else:
-                        empty += 4
-                elif req is None:  # "*-1\r\n": ignored by Redis
-                    empty += 5
-                else:
-                    # A frame that does not start with '*' is an inline command.
-                    self._reframe(data, out, first, empty)
-                    return
         except hiredis.ProtocolError:
-            self._reframe(data, out, first, empty)
+            self._redo(data, out, first)
             return
-        if last is False:  # no frame ended in this read
+        new = out[first:] if first else out
+        if not new:  # no frame ended in this read
             self._start_cut(data, 0)
             return
-        # Fast check that the read ended exactly at a frame boundary: it ends with the
-        # (unique) encoding of the last frame.
-        if last is None:
-            enc = b"*-1\r\n"
-        elif not last:
-            enc = b"*0\r\n"
-        else:
-            enc = b"*%d\r\n" % len(last) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in last)
-        if data.endswith(enc):
-            self._cut_len = 0
-            self._scanner = None
+        if not (
+            all(map(is_, map(type, new), repeat(list)))
+            and all(new)
+            and all(map(_is_bytes, _chain(new)))
+        ):  # not only plain requests: let the exact parser sort them out
+            self._redo(data, out, first)
             return
-        start = self._offset_after(out, first, empty)
-        if start < len(data):
-            self._start_cut(data, start)
+        if guard:  # an argument starts with '+', '(' or '=': check every frame
+            done = b"".join(map(encode_request, new))
+            if not data.startswith(done):
+                self._redo(data, out, first)
+                return
+            end = len(done)
+            if end < len(data):  # and a frame is cut
+                self._reader = hiredis.Reader()
+                self._reader.feed(data[end:])
+                self._start_cut(data, end)
+            return
+        # Did the read end where the last frame ends?  At a frame boundary hiredis returns the
+        # probe as a new empty list; inside a frame it returns something else (or nothing).
+        reader.feed(b"*0\r\n")
+        try:
+            probe = gets()
+        except hiredis.ProtocolError:
+            probe = None
+        if type(probe) is list and not probe:
+            return
+        # A frame is cut: start again from just after the last whole one (every frame is
+        # canonical here, so its length follows from its arguments).
+        start = self._offset_after(out, first, 0)
+        self._reader = hiredis.Reader()
+        self._reader.feed(data[start:])
+        self._start_cut(data, start)
+
+    def _redo(self, data: bytes, out: list[list[bytes]], first: int) -> None:
+        """hiredis's reading of this read is not Redis's: parse it again exactly."""
+        del out[first:]
+        self._reader = hiredis.Reader()
+        self._exact(data, 0, out)
 
     def _offset_after(self, out: list[list[bytes]], first: int, empty: int) -> int:
         """Offset in the current read just after the last frame completed in it."""
@@ -464,16 +502,6 @@ class RequestParser:
             self.error = ProtocolError(scanner.error)
 
     # -- multibulk: exact paths -----------------------------------------------------------------
-
-    def _reframe(self, data: bytes, out: list[list[bytes]], first: int, empty: int) -> None:
-        """hiredis refused the input: find out exactly what Redis would have done with it."""
-        # Requests hiredis returned that Redis would refuse are not requests.
-        good = first
-        while good < len(out) and not _bad_element(out[good]):
-            good += 1
-        del out[good:]
-        self._reader = hiredis.Reader()
-        self._exact(data, self._offset_after(out, first, empty), out)
 
     def _exact(self, data: bytes, pos: int, out: list[list[bytes]]) -> None:
         """Parse ``data[pos:]`` from a frame boundary in pure Python, exactly as Redis."""

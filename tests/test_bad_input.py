@@ -46,6 +46,17 @@ BAD = [
     b"PING\r\n*x\r\n",
     b"\x00\x01\x02\xff garbage\r\n",
     b"*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n" + b"*1\r\n:1\r\n",
+    # element headers that a RESP reply parser reads as strings, but Redis refuses
+    b"*2\r\n+GET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n",
+    b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n(12\r\n",
+    b"*2\r\n$4\r\nECHO\r\n=8\r\ntxt:abcd\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$2\r\n+a\r\n*2\r\n$4\r\nECHO\r\n+a\r\n",
+    # ... and arguments that merely start with those bytes
+    b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4\r\n+inf\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+    b"*2\r\n$4\r\nECHO\r\n$2\r\n(1\r\n*2\r\n$4\r\nECHO\r\n$2\r\n=x\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$8\r\nab\r\n+cd\r\n\r\n*2\r\n$4\r\nECHO\r\n$10\r\n+a",
+    # empty frames, which Redis skips, between requests
+    b"*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n",
 ]
 
 
@@ -56,6 +67,42 @@ def test_bad_input_like_redis(redis_pair: Any, data: bytes) -> None:
     assert ours == theirs
     # and the server still serves
     assert redis_pair.plugredis.new_client().ping() is True
+
+
+SPLIT = [
+    # the first read ends with what looks like a whole PING, but it is inside an ECHO argument
+    (
+        b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$20\r\n*1\r\n$4\r\nPING\r\n",
+        b"123456\r\n*1\r\n$4\r\nPING\r\n",
+    ),
+    # a read cut inside a frame whose arguments start with '+'
+    (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4\r\n+i", b"nf\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"),
+    # a bad element header in the second read of a frame
+    (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n", b"+inf\r\n*1\r\n$4\r\nPING\r\n"),
+]
+
+
+@pytest.mark.parametrize("first,second", SPLIT, ids=[repr(a)[:40] for a, _ in SPLIT])
+def test_requests_split_across_reads_like_redis(
+    redis_pair: Any, first: bytes, second: bytes
+) -> None:
+    def run(target: Any) -> tuple[bytes, bool]:
+        s = socket.create_connection((target.host, target.port), 5)
+        s.sendall(first)
+        time.sleep(0.1)  # two reads on the server side
+        s.sendall(second)
+        s.settimeout(0.3)
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+            return out, True
+        except TimeoutError:
+            return out, False
+        finally:
+            s.close()
+
+    assert run(redis_pair.plugredis) == run(redis_pair.redis)
 
 
 def test_disconnect_mid_command_and_huge_declared_bulk(plugredis_server: Any) -> None:
