@@ -35,6 +35,9 @@ __all__ = ["Client", "ServerOps", "ops_of"]
 
 _ids = itertools.count(1)
 
+#: an entry of :attr:`ServerOps.fast_dispatch`: handler, min and max argc, spec
+FastEntry = tuple[Callable[..., Any], int, int, "CommandSpec"]
+
 #: CLIENT REPLY modes
 REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT, REPLY_SKIP = 0, 1, 2, 3
 
@@ -349,6 +352,7 @@ class ServerOps:
         self.slow = False
         #: the dispatch table used by the protocol: the registry's plus upper-case names
         self._dispatch: dict[bytes, CommandSpec] | None = None
+        self._fast_dispatch: dict[bytes, FastEntry] | None = None
         self.monitors: list[Client] = []
         # -- CLIENT PAUSE
         self.pause_end_ms = 0
@@ -426,6 +430,23 @@ class ServerOps:
                 d.setdefault(name.upper(), spec)
             self._dispatch = d
         return d
+
+    @property
+    def fast_dispatch(self) -> dict[bytes, FastEntry]:
+        """Name -> ``(handler, min argc, max argc, spec)`` for the commands of the fast path.
+
+        Only commands without :attr:`~plugredis.commands.CommandSpec.slow` are in it, so one
+        lookup tells the dispatcher both that the command is known and that it may run fast.
+        """
+        f = self._fast_dispatch
+        if f is None:
+            f = {}
+            for name, spec in self.dispatch.items():
+                if not spec.slow and spec.handler is not None:
+                    a = spec.arity
+                    f[name] = (spec.handler, a if a > 0 else -a, a if a > 0 else 1 << 62, spec)
+            self._fast_dispatch = f
+        return f
 
     def update_slow(self) -> None:
         """Recompute :attr:`slow` and every client's fast flag after a change of state."""

@@ -196,6 +196,7 @@ class RedisProtocol(asyncio.Protocol):
         "config_gen",
         "cur_out",
         "dispatch",
+        "fast_dispatch",
         "fd",
         "ops",
         "parser",
@@ -214,6 +215,7 @@ class RedisProtocol(asyncio.Protocol):
         self.server = server
         self.ops = ops_of(server)
         self.dispatch = self.ops.dispatch
+        self.fast_dispatch = self.ops.fast_dispatch
         self.parser = RequestParser(server.proto_max_bulk_len, server.client_query_buffer_limit)
         self.transport: asyncio.Transport | None = None
         self.client = Client(server, self)
@@ -350,7 +352,7 @@ class RedisProtocol(asyncio.Protocol):
                 t0 = time_ns()
             server.now_ms = now
             client.last_interaction = now
-            self.run(reqs, 0, out)
+            self.run(reqs, out)
             elapsed = time_ns() - t0
             if self.timed:  # the slow path timed its commands itself
                 self.timed = False
@@ -380,46 +382,45 @@ class RedisProtocol(asyncio.Protocol):
 
     # -- running commands -----------------------------------------------------------------------
 
-    def run(self, reqs: Any, start: int, out: list[bytes]) -> None:
-        """Run ``reqs[start:]`` appending replies to ``out``.
+    def run(self, reqs: list[list[bytes]], out: list[bytes]) -> None:
+        """Run ``reqs`` appending replies to ``out``.
 
         Stops early (the rest goes to :attr:`pending`) when the client blocks, is paused by
         CLIENT PAUSE, closes, or when the replies pass :data:`BATCH_OUTPUT_MAX`.
         """
         client = self.client
         server = self.server
-        dispatch = self.dispatch
+        fast = self.fast_dispatch
         resp3 = client.resp3
         blocking = server.blocking
         n = len(reqs)
-        i = start
+        i = 0
         big = 0  # bytes of big replies so far
         check = len(out) + OUT_CHECK_EVERY
-        while i < n:
-            argv = reqs[i]
+        append = out.append
+        for argv in reqs:
             i += 1
             # -- fast path: a known, non-container command for a client in the plain state --
-            spec = dispatch.get(argv[0])
-            if spec is not None and not spec.slow and client.fast:
-                a = spec.arity
-                argc = len(argv)
-                if (a > 0 and argc != a) or argc < -a:
+            entry = fast.get(argv[0])
+            if entry is not None and client.fast:
+                handler, amin, amax, spec = entry
+                if not amin <= len(argv) <= amax:
                     spec.rejected_calls += 1
                     server.stats.errors += 1
                     self.ops.count_error(b"ERR")
-                    out.append(
+                    append(
                         b"-ERR wrong number of arguments for '%s' command\r\n" % spec.name.encode()
                     )
                     continue
                 client.argv = argv
                 spec.calls += 1
                 try:
-                    reply = spec.handler(client, *argv[1:])  # type: ignore[misc]
+                    reply = handler(client, *argv[1:])
                 except CommandError as e:
                     spec.failed_calls += 1
                     server.stats.errors += 1
                     self.ops.count_error(e.message)
-                    out.append(e.encode())
+                    append(e.encode())
                     if blocking.ready:
                         blocking.serve_ready()
                     continue
@@ -428,28 +429,28 @@ class RedisProtocol(asyncio.Protocol):
                     server.stats.errors += 1
                     self.ops.count_error(b"ERR")
                     log.exception("command %r failed", argv[0])
-                    out.append(b"-ERR internal error: %s\r\n" % _oneline(e))
+                    append(b"-ERR internal error: %s\r\n" % _oneline(e))
                     continue
-                if reply is BLOCKED:
-                    if client.block_state is not None:
-                        self.pending.extend(reqs[i:])
-                        return
-                    continue  # a handler that answers later or never (SHUTDOWN)
                 t = type(reply)
                 if t is bytes:
                     blen = len(reply)
-                    out.append(b"$%d\r\n%s\r\n" % (blen, reply))
+                    append(b"$%d\r\n%s\r\n" % (blen, reply))
                     if blen >= BIG_REPLY:
                         big += blen
                         if big > BATCH_OUTPUT_MAX and i < n:
                             self.pending.extend(reqs[i:])
                             return
                 elif reply is OK:  # the commonest replies skip the generic encoder
-                    out.append(b"+OK\r\n")
+                    append(b"+OK\r\n")
                 elif t is int:
-                    out.append(b":%d\r\n" % reply)
+                    append(b":%d\r\n" % reply)
                 elif reply is None:
-                    out.append(b"_\r\n" if resp3 else b"$-1\r\n")
+                    append(b"_\r\n" if resp3 else b"$-1\r\n")
+                elif reply is BLOCKED:
+                    if client.block_state is not None:
+                        self.pending.extend(reqs[i:])
+                        return
+                    continue  # a handler that answers later or never (SHUTDOWN)
                 else:
                     encode_into(reply, out, resp3)
                     if len(out) > check:
@@ -673,7 +674,7 @@ class RedisProtocol(asyncio.Protocol):
             server.now_ms = server.clock.ms()
             client.last_interaction = server.now_ms
             self.cur_out = out
-            self.run(reqs, 0, out)
+            self.run(reqs, out)
             self.cur_out = None
             self.timed = False
         if self.transport is None:

@@ -420,14 +420,15 @@ class RequestParser:
         non-empty list of ``bytes`` (one C-speed pass over all arguments), (2) no element header
         is one that hiredis reads as a string although Redis refuses it (``+``, ``(``, ``=``: the
         regex guard, or a re-encoding check when the guard fires), and (3) the read ends where
-        the last frame ends (a probe frame hiredis must return as a fresh ``[]``).  Anything else
-        (``*0``, ``*-1``, inline commands after frames, bad elements) is parsed again by
-        :meth:`_exact`, which is Redis's parser written out.
+        the last frame ends (a probe frame hiredis must return as a fresh ``[]``).  A read of one
+        frame (the usual unpipelined request) is instead checked in one go: it must be the
+        canonical encoding of what hiredis returned.  Anything else (``*0``, ``*-1``, inline
+        commands after frames, bad elements) is parsed again by :meth:`_exact`, which is Redis's
+        parser written out.
         """
         if _HUGE_COUNT.search(data) is not None:
             self._exact(data, 0, out)
             return
-        guard = (b"+" in data or b"(" in data or b"=" in data) and _STRING_HEADER.search(data)
         reader = self._reader
         reader.feed(data)
         first = len(out)
@@ -445,6 +446,12 @@ class RequestParser:
         if not new:  # no frame ended in this read
             self._start_cut(data, 0)
             return
+        if len(new) == 1 and new[0]:
+            try:
+                if encode_request(new[0]) == data:
+                    return
+            except TypeError:  # an element is not bytes
+                pass
         if not (
             all(map(is_, map(type, new), repeat(list)))
             and all(new)
@@ -452,7 +459,8 @@ class RequestParser:
         ):  # not only plain requests: let the exact parser sort them out
             self._redo(data, out, first)
             return
-        if guard:  # an argument starts with '+', '(' or '=': check every frame
+        if (b"+" in data or b"(" in data or b"=" in data) and _STRING_HEADER.search(data):
+            # an argument (or an element header) starts with '+', '(' or '=': check every frame
             done = b"".join(map(encode_request, new))
             if not data.startswith(done):
                 self._redo(data, out, first)
