@@ -168,17 +168,18 @@ MAX_MULTIBULK = 1024 * 1024
 #:
 #: - a multibulk count of 7+ digits must be checked before hiredis sees it (hiredis allocates
 #:   the whole list when it reads the count): :data:`_HUGE_COUNT`, parsed by the exact parser;
-#: - a line starting with ``+``, ``(`` or ``=`` (:data:`_STRING_HEADER`, looked for only when
-#:   one of these bytes occurs) may be an element header that hiredis reads as a string
-#:   although Redis refuses it (``expected '$', got '+'``); far more often it is an
-#:   argument such as ``+inf`` or ``(1``, so these reads are parsed by hiredis and then checked
-#:   against the canonical encoding of what it returned.
+#: - a line starting with ``+``, ``(``, ``=``, ``~`` or ``|`` (:data:`_LAX_HEADER`, looked for
+#:   only when one of these bytes occurs) may be a header that hiredis reads as a string or a
+#:   plain list although Redis refuses it as an element (``expected '$', got '+'``) or reads a
+#:   frame starting with it as an inline command; far more often it is an argument such as
+#:   ``+inf`` or ``(1``, so these reads are parsed by hiredis and then checked against the
+#:   canonical encoding of what it returned.
 #:
 #: Huge bulk lengths need no such check: a frame announcing one is necessarily cut by the end of
 #: the read, and the scanner of cut frames checks its headers before any more of it reaches
 #: hiredis.
 _HUGE_COUNT = re.compile(rb"\*\d{7}")
-_STRING_HEADER = re.compile(rb"\n[+(=]")
+_LAX_HEADER = re.compile(rb"\n[+(=~|]")
 
 
 def _digits(n: int) -> int:
@@ -415,11 +416,12 @@ class RequestParser:
     def _feed_multibulk(self, data: bytes, out: list[list[bytes]]) -> None:
         """Parse a read that starts at a frame boundary: hiredis, then checks per read.
 
-        hiredis is stricter than Redis on no length and only laxer on element types, so the read
-        holds exactly the requests Redis sees when (1) every frame hiredis returns is a
-        non-empty list of ``bytes`` (one C-speed pass over all arguments), (2) no element header
-        is one that hiredis reads as a string although Redis refuses it (``+``, ``(``, ``=``: the
-        regex guard, or a re-encoding check when the guard fires), and (3) the read ends where
+        hiredis is stricter than Redis on every length and laxer only on element and frame
+        types, so the read holds exactly the requests Redis sees when (1) every frame hiredis
+        returns is a non-empty list of ``bytes`` (one C-speed pass over all arguments), (2) no
+        header is one that hiredis reads as a string or a plain list where Redis does not
+        (``+``, ``(``, ``=``, ``~``, ``|``: the regex guard, or a re-encoding check when the
+        guard fires), and (3) the read ends where
         the last frame ends (a probe frame hiredis must return as a fresh ``[]``).  A read of one
         frame (the usual unpipelined request) is instead checked in one go: it must be the
         canonical encoding of what hiredis returned.  Anything else (``*0``, ``*-1``, inline
@@ -459,8 +461,10 @@ class RequestParser:
         ):  # not only plain requests: let the exact parser sort them out
             self._redo(data, out, first)
             return
-        if (b"+" in data or b"(" in data or b"=" in data) and _STRING_HEADER.search(data):
-            # an argument (or an element header) starts with '+', '(' or '=': check every frame
+        if (
+            b"+" in data or b"(" in data or b"=" in data or b"~" in data or b"|" in data
+        ) and _LAX_HEADER.search(data):
+            # an argument (or a header) starts with '+', '(', '=', '~' or '|': check every frame
             done = b"".join(map(encode_request, new))
             if not data.startswith(done):
                 self._redo(data, out, first)

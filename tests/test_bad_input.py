@@ -55,6 +55,12 @@ BAD = [
     b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4\r\n+inf\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
     b"*2\r\n$4\r\nECHO\r\n$2\r\n(1\r\n*2\r\n$4\r\nECHO\r\n$2\r\n=x\r\n",
     b"*2\r\n$4\r\nECHO\r\n$8\r\nab\r\n+cd\r\n\r\n*2\r\n$4\r\nECHO\r\n$10\r\n+a",
+    # frames of other RESP types after a request: Redis reads them as inline commands
+    b"*1\r\n$4\r\nPING\r\n~1\r\n$4\r\nPING\r\n",
+    b"*1\r\n$4\r\nPING\r\n|1\r\n$1\r\na\r\n$1\r\nb\r\n*1\r\n$4\r\nPING\r\n",
+    b"*1\r\n$4\r\nPING\r\n%1\r\n$4\r\nPING\r\n$4\r\nPING\r\n",
+    b"*1\r\n$4\r\nPING\r\n>1\r\n$4\r\nPING\r\n:1\r\n",
+    b"*2\r\n$4\r\nECHO\r\n~1\r\n$1\r\na\r\n",
     # empty frames, which Redis skips, between requests
     b"*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n",
 ]
