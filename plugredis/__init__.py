@@ -27,7 +27,7 @@ from .args import (
     parse_int,
     parse_positive_int,
 )
-from .blocking import BLOCKED, parse_timeout
+from .blocking import BLOCKED, parse_timeout, parse_timeout_ms
 from .clock import Clock, ManualClock
 from .commands import (
     WRONGTYPE,
@@ -111,5 +111,6 @@ __all__ = [
     "parse_int",
     "parse_positive_int",
     "parse_timeout",
+    "parse_timeout_ms",
     "restore_value",
 ]

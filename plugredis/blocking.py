@@ -11,18 +11,20 @@ clients in the order they blocked, calling each one's ``retry`` until one return
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .commands import CommandError
+from .longdouble import LD_INF, ld_is_inf, ld_parse, ld_round
 
 if TYPE_CHECKING:
     from .connection import Client
     from .keyspace import Database
     from .server import Server
 
-__all__ = ["BLOCKED", "BlockState", "Blocking", "parse_timeout"]
+__all__ = ["BLOCKED", "BlockState", "Blocking", "parse_timeout", "parse_timeout_ms"]
 
 
 class _Blocked:
@@ -36,17 +38,40 @@ class _Blocked:
 BLOCKED: Any = _Blocked()
 
 
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+
+
+def parse_timeout_ms(raw: bytes) -> int:
+    """A blocking timeout (seconds) in ms, exactly as Redis 7.0's ``getTimeoutFromObjectOrReply``.
+
+    0 means forever.  ``string2ld`` (``strtold`` with Redis's checks: no spaces, no NaN, no
+    overflow or underflow to 0, no NUL), then ``ceill(t * 1000)`` in x87 long double arithmetic
+    and the cast to ``long long``: ``inf`` and values that overflow the cast are "negative" as on
+    x86.  Shared by every blocking command so that BLPOP and BZPOPMIN agree with Redis and with
+    each other.
+    """
+    if raw.isdigit() and len(raw) <= 12:  # the common case: whole seconds
+        return int(raw) * 1000
+    t = ld_parse(raw)
+    if t is None:
+        raise CommandError(TIMEOUT_NOT_FLOAT)
+    if ld_is_inf(t):
+        raise CommandError(TIMEOUT_NEGATIVE)  # (long long) of inf is LLONG_MIN
+    ms = ld_round(t * 1000)
+    if ms is LD_INF:
+        raise CommandError(TIMEOUT_NEGATIVE)
+    v = math.ceil(ms)
+    if not -(2**63) <= v < 2**63:
+        v = -(2**63)  # x86's conversion of an out-of-range value
+    if v < 0:
+        raise CommandError(TIMEOUT_NEGATIVE)
+    return v
+
+
 def parse_timeout(raw: bytes) -> float:
-    """A blocking timeout in seconds, as Redis parses it (fractions allowed, 0 = forever)."""
-    try:
-        t = float(raw)
-    except ValueError:
-        raise CommandError("ERR timeout is not a float or out of range")
-    if t != t or t in (float("inf"), float("-inf")):
-        raise CommandError("ERR timeout is not a float or out of range")
-    if t < 0:
-        raise CommandError("ERR timeout is negative")
-    return t
+    """A blocking timeout in seconds (0 = forever): :func:`parse_timeout_ms` / 1000."""
+    return parse_timeout_ms(raw) / 1000
 
 
 class BlockState:

@@ -56,7 +56,9 @@ def register_config(register: Any, server: Any) -> None:
         value as ``str``, ``set(value: str)`` applies a new one or raises ``ValueError`` with the
         reason.  ``CONFIG GET``/``CONFIG SET`` then serve it with Redis's glob matching.
     :param server: the :class:`plugredis.server.Server` being assembled (opt-in: take it only if
-        the getters and setters need server state).
+        the getters and setters need server state).  State the setters keep for the handlers
+        goes in ``server.plugin_state[<plugin name>]``, which handlers read back with one dict
+        lookup (``ctx.server.plugin_state``) and which is dropped with the server.
     """
 
 

@@ -125,6 +125,10 @@ class Server:
         if databases < 1:
             raise ValueError("databases must be at least 1")
         self.dbs = [Database(i, self) for i in range(databases)]
+        #: per-server state of plugins (settings a ``register_config`` setter changes...),
+        #: keyed by plugin name: one dict lookup from a handler (``ctx.server.plugin_state``),
+        #: and dropped with the server
+        self.plugin_state: dict[str, Any] = {}
         self.pm, self.plugin_names = build_plugin_manager(plugins, extra_plugins)
         self.registry = Registry()
         self._assemble()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import sys
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -73,14 +72,10 @@ class Settings:
 
 
 _DEFAULT = Settings()
-#: id(server) -> its settings (register_config fills it while the server is assembled, before
-#: any command runs, so a recycled id is always overwritten first)
-#: per-server settings, dropped with their server (ids could be reused by a later server)
-_SETTINGS: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
 
 
 def _settings(ctx: Client) -> Settings:
-    return _SETTINGS.get(ctx.server, _DEFAULT)
+    return ctx.server.plugin_state.get("hashes", _DEFAULT)
 
 
 def _fits_listpack(h: dict[bytes, bytes], settings: Settings = _DEFAULT) -> bool:
@@ -749,7 +744,7 @@ def register_commands(register: Any) -> None:
 def register_config(register: Any, server: Any) -> None:
     settings = Settings()
     if server is not None:  # None when only the command line asks for options
-        _SETTINGS[server] = settings
+        server.plugin_state["hashes"] = settings
 
     def set_entries(v: str) -> None:
         settings.max_entries = config_nonneg_int(v)

@@ -28,12 +28,10 @@ Blocking
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable
-from fractions import Fraction
 from itertools import islice
 from typing import Any
 
@@ -51,6 +49,7 @@ from plugredis import (
     command,
     hookimpl,
     parse_int,
+    parse_timeout_ms,
 )
 
 __version__ = "0.1.0"
@@ -95,8 +94,6 @@ LIST = TypeSpec(
 # -------------------------------------------------------------------------------------------------
 
 NOT_POSITIVE = "ERR value is out of range, must be positive"
-TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
-TIMEOUT_NEGATIVE = "ERR timeout is negative"
 RANK_ZERO = (
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
     "or use negative to start from the end of the list"
@@ -121,143 +118,6 @@ def _positive(raw: bytes, message: str) -> int:
     if v < 0:
         raise CommandError(message)
     return v
-
-
-# --- timeouts: strtold + ceill(t * 1000.0) in 64-bit-mantissa long double arithmetic ------------
-
-_LD_MAX = Fraction((2**64 - 1) * 2 ** (16383 - 63))
-_LD_QUANTUM_MIN = -16445  # exponent of the smallest subnormal long double
-_DEC_RE = re.compile(rb"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
-_HEX_RE = re.compile(rb"([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?")
-_INF_RE = re.compile(rb"([+-]?)(?:inf|infinity)", re.IGNORECASE)
-_NAN_RE = re.compile(rb"[+-]?nan(?:\([0-9A-Za-z_]*\))?", re.IGNORECASE)
-_OVERFLOW = object()
-_UNDERFLOW = object()
-
-
-def _round_ld(q: Fraction) -> Fraction | float:
-    """``q`` rounded to the nearest x87 long double (64-bit mantissa), or +-inf on overflow."""
-    if q == 0:
-        return Fraction(0)
-    neg = q < 0
-    a = -q if neg else q
-    n, d = a.numerator, a.denominator
-    e = n.bit_length() - d.bit_length()
-    if (n << max(0, -e)) < (d << max(0, e)):
-        e -= 1
-    qexp = max(e - 63, _LD_QUANTUM_MIN)
-    if qexp >= 0:
-        num, den = n, d << qexp
-    else:
-        num, den = n << -qexp, d
-    m, r = divmod(num, den)
-    if 2 * r > den or (2 * r == den and m & 1):
-        m += 1
-    res = Fraction(m) * Fraction(2) ** qexp
-    if res > _LD_MAX:
-        return -math.inf if neg else math.inf
-    return -res if neg else res
-
-
-def _exact_value(raw: bytes) -> Any:
-    """The exact value strtold would parse (Fraction or +-inf), _OVERFLOW/_UNDERFLOW, or None."""
-    m = _INF_RE.fullmatch(raw)
-    if m:
-        return -math.inf if m.group(1) == b"-" else math.inf
-    m = _HEX_RE.fullmatch(raw)
-    if m:
-        sign, ip, fp, ex = m.groups()
-        fp = fp or b""
-        if not ip and not fp:
-            return None
-        digits = (ip + fp).lstrip(b"0") or b"0"
-        mant = int(digits, 16)
-        exp2 = -4 * len(fp)
-        if ex is not None:
-            e = ex.lstrip(b"+-").lstrip(b"0") or b"0"
-            if len(e) > 9:
-                if mant == 0:
-                    return Fraction(0)
-                return _UNDERFLOW if ex[:1] == b"-" else _OVERFLOW
-            exp2 += -int(e) if ex[:1] == b"-" else int(e)
-        if mant == 0:
-            return Fraction(0)
-        mag = mant.bit_length() + exp2
-        if mag > 16500:
-            return _OVERFLOW
-        if mag < -16500:
-            return _UNDERFLOW
-        v = Fraction(mant) * Fraction(2) ** exp2
-        return -v if sign == b"-" else v
-    m = _DEC_RE.fullmatch(raw)
-    if not m:
-        return None
-    sign, ip, fp, ex = m.groups()
-    fp = fp or b""
-    if not ip and not fp:
-        return None
-    digits = ip + fp
-    exp10 = -len(fp)
-    stripped = digits.lstrip(b"0")
-    if not stripped:
-        return Fraction(0)
-    # keep 200 significant digits plus a sticky digit: enough to round to 64 bits
-    exp10 += len(digits) - len(digits.rstrip(b"0"))
-    stripped = stripped.rstrip(b"0")
-    if len(stripped) > 200:
-        sticky = stripped[200:].strip(b"0") != b""
-        exp10 += len(stripped) - 200
-        stripped = stripped[:200] + (b"1" if sticky else b"")
-        if sticky:
-            exp10 -= 1
-    if ex is not None:
-        e = ex.lstrip(b"+-").lstrip(b"0") or b"0"
-        if len(e) > 9:
-            return _UNDERFLOW if ex[:1] == b"-" else _OVERFLOW
-        exp10 += -int(e) if ex[:1] == b"-" else int(e)
-    mag = len(stripped) + exp10  # value < 10**mag
-    if mag > 4940:
-        return _OVERFLOW
-    if mag < -4960:
-        return _UNDERFLOW
-    v = Fraction(int(stripped)) * Fraction(10) ** exp10
-    return -v if sign == b"-" else v
-
-
-def parse_timeout_ms(raw: bytes) -> int:
-    """A blocking timeout in ms exactly as Redis 7.0's getTimeoutFromObjectOrReply computes it.
-
-    0 means forever.  Raises Redis's errors: "timeout is not a float or out of range" for what
-    ``string2ld`` refuses (spaces, NaN, overflow, underflow to 0, more than 5 KB), "timeout is
-    negative" for a negative result -- which is also what x86 gives when ``ceill(t*1000)`` does
-    not fit in a long long (inf, 1e20...).
-    """
-    if raw.isdigit() and len(raw) <= 12:  # the common case: whole seconds
-        return int(raw) * 1000
-    if not raw or len(raw) >= 5 * 1024 or raw[:1] in b" \t\n\v\f\r":
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    nul = raw.find(b"\0")
-    if nul >= 0:  # strtold stops at the NUL, which string2ld takes for the end
-        raw = raw[:nul]
-    if _NAN_RE.fullmatch(raw):
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    exact = _exact_value(raw)
-    if exact is None or exact is _OVERFLOW or exact is _UNDERFLOW:
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    if isinstance(exact, float):  # +-inf literal
-        raise CommandError(TIMEOUT_NEGATIVE)
-    value = _round_ld(exact)
-    if isinstance(value, float):
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    if value == 0 and exact != 0:
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    product = _round_ld(value * 1000)
-    if isinstance(product, float):
-        raise CommandError(TIMEOUT_NEGATIVE)
-    ms = math.ceil(product)
-    if ms < 0 or ms > LLONG_MAX:
-        raise CommandError(TIMEOUT_NEGATIVE)
-    return ms
 
 
 #: Timeouts longer than this (about 31 years) are served as "forever" (no timer at all).

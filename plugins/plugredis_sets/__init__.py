@@ -19,7 +19,6 @@ from __future__ import annotations
 import random
 import re
 import sys
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,13 +65,10 @@ class Settings:
 
 
 _DEFAULT = Settings()
-#: id(server) -> its settings (filled while the server is assembled, before any command runs)
-#: per-server settings, dropped with their server (ids could be reused by a later server)
-_SETTINGS: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
 
 
 def _settings(ctx: Client) -> Settings:
-    return _SETTINGS.get(ctx.server, _DEFAULT)
+    return ctx.server.plugin_state.get("sets", _DEFAULT)
 
 
 _INT = re.compile(rb"-?[1-9][0-9]{0,18}|0")
@@ -775,7 +771,7 @@ def register_commands(register: Any) -> None:
 def register_config(register: Any, server: Any) -> None:
     settings = Settings()
     if server is not None:  # None when only the command line asks for options
-        _SETTINGS[server] = settings
+        server.plugin_state["sets"] = settings
 
     def set_entries(v: str) -> None:
         settings.max_intset = config_nonneg_int(v)

@@ -31,15 +31,12 @@ import math
 import random
 import re
 import sys
-import weakref
 from collections.abc import Callable, Iterable
-from fractions import Fraction
 from itertools import islice
 from typing import Any
 
 from plugredis import (
     BLOCKED,
-    LD_INF,
     NULL_ARRAY,
     SYNTAX_ERROR,
     Client,
@@ -55,10 +52,8 @@ from plugredis import (
     config_nonneg_int,
     format_double,
     hookimpl,
-    ld_is_inf,
-    ld_parse,
-    ld_round,
     parse_int,
+    parse_timeout_ms,
 )
 
 from .sortedlist import SortedList
@@ -91,13 +86,10 @@ class Settings:
 
 
 _DEFAULT = Settings()
-#: id(server) -> its settings (filled while the server is assembled, before any command runs)
-#: per-server settings, dropped with their server (ids could be reused by a later server)
-_SETTINGS: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
 
 
 def _settings(ctx: Client) -> Settings:
-    return _SETTINGS.get(ctx.server, _DEFAULT)
+    return ctx.server.plugin_state.get("zsets", _DEFAULT)
 
 
 def _lp_score(score: float) -> float:
@@ -362,24 +354,6 @@ def _random_count(raw: bytes) -> int:
             "9223372036854775807"
         )
     return n
-
-
-def parse_timeout_ms(raw: bytes) -> int:
-    """``getTimeoutFromObjectOrReply`` in seconds: ``strtold``, ``ceill(t * 1000)``, cast."""
-    t = ld_parse(raw)
-    if t is None:
-        raise CommandError("ERR timeout is not a float or out of range")
-    if ld_is_inf(t):
-        raise CommandError("ERR timeout is negative")  # (long long) of inf is LLONG_MIN
-    ms = ld_round(t * 1000)
-    if ms is LD_INF:
-        raise CommandError("ERR timeout is negative")
-    v = math.ceil(ms) if isinstance(ms, Fraction) else math.ceil(Fraction(ms))
-    if not -(2**63) <= v < 2**63:
-        v = -(2**63)  # x86's conversion of an out-of-range value
-    if v < 0:
-        raise CommandError("ERR timeout is negative")
-    return v
 
 
 # -------------------------------------------------------------------------------------------------
@@ -2366,7 +2340,7 @@ def register_commands(register: Any) -> None:
 def register_config(register: Any, server: Any) -> None:
     settings = Settings()
     if server is not None:  # None when only the command line asks for options
-        _SETTINGS[server] = settings
+        server.plugin_state["zsets"] = settings
 
     def set_entries(v: str) -> None:
         settings.max_entries = config_nonneg_int(v)

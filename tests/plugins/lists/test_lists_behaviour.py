@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import redis
-from plugredis_lists import ListValue, parse_timeout_ms
+from plugredis_lists import ListValue
 
-from plugredis import CommandError
+from plugredis import CommandError, parse_timeout_ms
 
 pytestmark = pytest.mark.plugredis(plugins=["lists", "strings"])
 
@@ -130,9 +130,28 @@ def test_timeout_parsing_follows_redis() -> None:
         (b"1_0", "not a float"),
         (b"", "not a float"),
         (b"0x", "not a float"),
+        (b"0.01\x00x", "not a float"),  # string2ld: the whole argument must be the number
     ]:
         with pytest.raises(CommandError, match=err):
             parse_timeout_ms(raw)
+
+
+@pytest.mark.plugredis(plugins=["lists", "zsets"])
+@pytest.mark.parametrize(
+    "timeout", [b"0.01\x00x", b"inf", b"1e20", b"1e-5000", b" 1", b"0x1p-7", b"-0.0011"]
+)
+def test_timeouts_of_blpop_and_bzpopmin_like_redis(redis_pair: Any, timeout: bytes) -> None:
+    """Every blocking family parses timeouts with the one core parser, as Redis does."""
+    replies: dict[str, list[Any]] = {}
+    for name, target in (("plugredis", redis_pair.plugredis), ("redis", redis_pair.redis)):
+        r = target.new_client()
+        replies[name] = []
+        for cmd in (("BLPOP", "nolist", timeout), ("BZPOPMIN", "nozset", timeout)):
+            try:
+                replies[name].append(r.execute_command(*cmd))
+            except redis.ResponseError as e:
+                replies[name].append(str(e))
+    assert replies["plugredis"] == replies["redis"]
 
 
 def test_type_spec(plugredis_server: Any) -> None:
