@@ -10,11 +10,12 @@ Strings are stored as plain ``bytes`` values, the fastest thing Python has; thei
 - :mod:`.bits`: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO;
 - :mod:`.lcs`: LCS.
 
-``OBJECT ENCODING`` is derived from the value alone: ``int`` for a canonical 64-bit integer of
-at most 20 characters, ``embstr`` up to 44 bytes, ``raw`` beyond.  Redis also reports ``raw``
-for a short value that APPEND, SETRANGE, SETBIT, BITFIELD or BITOP produced, and ``embstr`` for
-INCRBYFLOAT's results even when they look like integers; plugredis keeps no per-key state for
-that, so those cases differ.
+``OBJECT ENCODING`` is derived from the value: ``int`` for a canonical 64-bit integer of at
+most 20 characters, ``embstr`` up to 44 bytes, ``raw`` beyond; except that, as in Redis, a value
+that APPEND, SETRANGE, SETBIT, BITFIELD or BITOP wrote is ``raw`` and INCRBYFLOAT's result is
+``embstr`` even when it reads as an integer (:func:`.common.edited` remembers those values by
+identity, at no cost to the other commands).  Values of one byte are the exception: CPython
+shares one object per such value, so they report what their bytes say.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from plugredis import CommandError, TypeSpec, hookimpl, parse_int
 
 from . import basic, bits, counters, lcs
+from .common import forced_encoding
 
 __version__ = "0.1.0"
 
@@ -32,6 +34,9 @@ __all__ = ["STRING", "string_encoding"]
 
 def string_encoding(value: bytes) -> str:
     """The encoding OBJECT ENCODING reports for a string value."""
+    forced = forced_encoding(value)
+    if forced is not None:
+        return forced
     if len(value) <= 20:
         try:
             parse_int(value)

@@ -16,7 +16,7 @@ from plugredis import (
     parse_int,
 )
 
-from .common import LLONG_MAX, check_length, copt
+from .common import LLONG_MAX, check_length, copt, edited
 
 # SET/GETEX option flags
 NX, XX, GET_, KEEPTTL, EX, PX, EXAT, PXAT, PERSIST = (1 << i for i in range(9))
@@ -507,7 +507,7 @@ def append(ctx: Client, key: bytes, value: bytes) -> Any:
         return len(value)
     check_length(ctx.server.proto_max_bulk_len, len(old), len(value))
     new = old + value
-    db.set(key, new, keep_ttl=True)
+    db.set(key, edited(new), keep_ttl=True)  # Redis edits the string in place: raw
     return len(new)
 
 
@@ -646,7 +646,7 @@ def setrange(ctx: Client, key: bytes, offset_raw: bytes, value: bytes) -> Any:
         if not value:
             return 0
         check_length(ctx.server.proto_max_bulk_len, offset, len(value))
-        db.set(key, bytes(offset) + value)
+        db.set(key, edited(bytes(offset) + value))
         return offset + len(value)
     if not value:
         return len(old)
@@ -657,5 +657,5 @@ def setrange(ctx: Client, key: bytes, offset_raw: bytes, value: bytes) -> Any:
         new = b"".join((mv[:offset], value, mv[end:]))  # one copy
     else:
         new = old + bytes(offset - len(old)) + value
-    db.set(key, new, keep_ttl=True)
+    db.set(key, edited(new), keep_ttl=True)
     return len(new)

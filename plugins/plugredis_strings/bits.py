@@ -20,7 +20,7 @@ from plugredis import (
     parse_int,
 )
 
-from .common import copt
+from .common import copt, edited
 
 BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range"
 BIT_VALUE_ERROR = "ERR bit is not an integer or out of range"
@@ -97,12 +97,15 @@ def setbit(ctx: Client, key: bytes, offset_raw: bytes, value_raw: bytes) -> Any:
             byteval ^= 1 << shift
             # one copy of the string (slices of a memoryview copy nothing)
             mv = memoryview(old)
-            db.set(key, b"".join((mv[:byte], bytes((byteval,)), mv[byte + 1 :])), keep_ttl=True)
+            new = b"".join((mv[:byte], bytes((byteval,)), mv[byte + 1 :]))
+            db.set(key, edited(new), keep_ttl=True)
+        else:
+            edited(old)  # unchanged, yet Redis made it an unshared (raw) string
         return bitval
     # the string grows (or is created): zero padding, then the bit
     prefix = old if old is not None else b""
     tail = bytes((on << shift,))
-    db.set(key, prefix + bytes(byte - len(prefix)) + tail, keep_ttl=True)
+    db.set(key, edited(prefix + bytes(byte - len(prefix)) + tail), keep_ttl=True)
     return 0
 
 
@@ -394,7 +397,7 @@ def bitop(ctx: Client, operation: bytes, dest: bytes, *keys: bytes) -> Any:
     else:
         for x in ints[1:]:
             acc ^= x
-    db.set(dest, acc.to_bytes(maxlen, "big"))
+    db.set(dest, edited(acc.to_bytes(maxlen, "big")))
     return maxlen
 
 
@@ -501,11 +504,13 @@ def _bitfield(ctx: Client, key: bytes, args: tuple[bytes, ...], readonly_cmd: bo
         if grown or raw_new != raw_old:
             changes += 1
     if changes:
-        db.set(key, bytes(buf), keep_ttl=True)
+        db.set(key, edited(bytes(buf)), keep_ttl=True)
     elif grown:
         # created or zero-padded, yet no field changed (every write FAILed): Redis keeps the
         # longer string but does not signal the key
-        db.data[key] = bytes(buf)
+        db.data[key] = edited(bytes(buf))
+    else:
+        edited(db.data[key])  # unchanged, yet Redis made it an unshared (raw) string
     return out
 
 

@@ -16,7 +16,7 @@ from plugredis import (
     parse_int,
 )
 
-from .common import LLONG_MAX, LLONG_MIN
+from .common import LLONG_MAX, LLONG_MIN, edited
 from .longdouble import InvalidFloat, ld_add, ld_format, ld_parse
 
 OVERFLOW = "ERR increment or decrement would overflow"
@@ -140,5 +140,6 @@ def incrbyfloat(ctx: Client, key: bytes, increment: bytes) -> Any:
     if total is None or total[1] < 0:
         raise CommandError("ERR increment would produce NaN or Infinity")
     new = ld_format(total)
-    db.set(key, new, keep_ttl=True)
+    # a new string object, never int-encoded, even when it reads as an integer
+    db.set(key, edited(new, "embstr" if len(new) <= 44 else "raw"), keep_ttl=True)
     return new

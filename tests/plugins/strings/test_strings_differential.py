@@ -863,7 +863,51 @@ WATCH_CASES: list[tuple[Any, ...]] = [
     step for setup, cmd in WATCH_SCENARIOS for step in _watched(setup, cmd)
 ] + [("GET", "k"), ("TTL", "k"), ("EXISTS", "k")]
 
+def _enc(*steps: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Each step, then OBJECT ENCODING of the key it wrote (``e``)."""
+    return [c for step in steps for c in (step, ("OBJECT", "ENCODING", "e"))]
+
+
+# Redis reports raw for strings edited in place, embstr for INCRBYFLOAT's results
+ENCODING_CASES: list[tuple[Any, ...]] = _enc(
+    ("SET", "e", "1"),
+    ("APPEND", "e", "2"),
+    ("GET", "e"),
+    ("INCR", "e"),
+    ("APPEND", "e", ""),
+    ("SET", "e", "12"),
+    ("SETRANGE", "e", "0", ""),
+    ("SETRANGE", "e", "0", "3"),
+    ("SET", "e", "abc"),
+    ("SETBIT", "e", "1", "1"),
+    ("SET", "e", "abc"),
+    ("SETBIT", "e", "0", "1"),
+    ("SET", "e", "99"),
+    ("BITFIELD", "e", "GET", "u8", "0"),
+    ("BITFIELD", "e", "SET", "u8", "0", "57"),
+    ("SET", "e", "99"),
+    ("BITFIELD", "e", "INCRBY", "u8", "0", "0"),
+    ("SET", "e", "77"),
+    ("BITFIELD_RO", "e", "GET", "u8", "0"),
+    ("SET", "x", "ab"),
+    ("BITOP", "OR", "e", "x", "x"),
+    ("SET", "e", "20"),
+    ("INCRBYFLOAT", "e", "1"),
+    ("INCRBYFLOAT", "e", "1.5"),
+    ("INCRBYFLOAT", "e", "1.5"),
+    ("INCR", "e"),
+    ("DEL", "e"),
+    ("APPEND", "e", "42"),
+    ("DEL", "e"),
+    ("SETRANGE", "e", "1", "7"),
+    ("DEL", "e"),
+    ("SETBIT", "e", "20", "1"),
+    ("SET", "e", "x" * 50),
+    ("APPEND", "e", "y"),
+)
+
 TABLES = {
+    "encoding": ENCODING_CASES,
     "set": SET_CASES,
     "getex": GETEX_CASES,
     "multi": MULTI_CASES,
