@@ -15,8 +15,10 @@ Two paths run a command:
 
 Memory stays bounded whatever a client does:
 
-- while the transport's write buffer is above its high-water mark, reading is paused (a client
-  that does not read its replies stops being read);
+- replies a client has not read yet are buffered, as Redis buffers them (a client may send a
+  whole pipeline before it reads a reply); only past :data:`SLOW_READER_PAUSE` bytes of unsent
+  replies does a client without an output-buffer limit stop being read, so that one client
+  cannot make the server hold unbounded memory (Redis would, until it is killed);
 - a batch whose replies grow past :data:`BATCH_OUTPUT_MAX` is cut: the replies so far are written
   and the rest of the batch waits until the transport drains;
 - ``client-output-buffer-limit`` disconnects a client whose unsent output passes the hard limit,
@@ -66,8 +68,12 @@ _PUBSUB_CONTEXT = frozenset(
     }
 )
 
-#: a batch is cut once its replies pass this many bytes (the rest waits for the socket)
+#: a batch is cut once its replies pass this many bytes (the rest runs on the next loop turn)
 BATCH_OUTPUT_MAX = 1024 * 1024
+#: unsent replies above which a client without an output-buffer limit stops being read (the
+#: transport's high-water mark); well above what any pipeline a client sends before it reads
+#: needs, far below what would exhaust the machine
+SLOW_READER_PAUSE = 64 * 1024 * 1024
 #: bulk replies at least this long are counted against BATCH_OUTPUT_MAX as they are made
 BIG_REPLY = 512
 #: other replies are measured every this many output chunks
@@ -241,6 +247,7 @@ class RedisProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Called by the event loop when a client connects."""
         self.transport = cast(asyncio.Transport, transport)
+        self.transport.set_write_buffer_limits(high=SLOW_READER_PAUSE)
         server = self.server
         client = self.client
         peer = transport.get_extra_info("peername")
@@ -305,7 +312,7 @@ class RedisProtocol(asyncio.Protocol):
         self.pending.clear()
 
     def pause_writing(self) -> None:
-        """Called by the transport when its write buffer exceeds the high-water mark.
+        """Called by the transport when its unsent replies exceed :data:`SLOW_READER_PAUSE`.
 
         Without an output-buffer limit for its class, the client stops being read (and its
         pending requests wait): that bounds what it can make the server hold.  With a limit,

@@ -96,7 +96,8 @@ def _flood_gets(host: str, port: int, seconds: float = 3.0) -> tuple[socket.sock
 
 
 def test_slow_reader_is_paused_and_memory_stays_bounded(plugredis_server_factory: Any) -> None:
-    """Default limits (normal 0 0 0): a client that never reads is paused, not buffered."""
+    """Default limits (normal 0 0 0): a client that never reads is buffered up to
+    SLOW_READER_PAUSE (64 MB) of unsent replies, then paused, not buffered without end."""
     h = plugredis_server_factory(plugins=["strings"])
     r = h.client()
     r.set("big", b"x" * BIG)
@@ -116,6 +117,19 @@ def test_slow_reader_is_paused_and_memory_stays_bounded(plugredis_server_factory
     flood = [c for c in listing if c["cmd"] == "get"]
     assert flood and int(flood[0]["omem"]) > 0
     s.close()
+
+
+def test_a_pipeline_sent_whole_before_reading_gets_every_reply(redis_target: Any) -> None:
+    """redis-py sends a whole pipeline before it reads: 20 MB of replies wait for it (as in
+    Redis) instead of the server ceasing to read while the client cannot read yet."""
+    r = redis_target.new_client(socket_timeout=60)
+    r.set("k", b"v" * 100)
+    pipe = r.pipeline(transaction=False)
+    for _ in range(200_000):
+        pipe.get("k")
+    replies = pipe.execute()
+    assert len(replies) == 200_000 and replies[-1] == b"v" * 100
+    assert r.ping() is True
 
 
 def test_slow_reader_over_the_normal_hard_limit_is_disconnected(redis_target: Any) -> None:

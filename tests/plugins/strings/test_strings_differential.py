@@ -863,6 +863,7 @@ WATCH_CASES: list[tuple[Any, ...]] = [
     step for setup, cmd in WATCH_SCENARIOS for step in _watched(setup, cmd)
 ] + [("GET", "k"), ("TTL", "k"), ("EXISTS", "k")]
 
+
 def _enc(*steps: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """Each step, then OBJECT ENCODING of the key it wrote (``e``)."""
     return [c for step in steps for c in (step, ("OBJECT", "ENCODING", "e"))]
