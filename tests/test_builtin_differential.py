@@ -91,6 +91,25 @@ CASES = [
     ("MODULE",),
     ("MODULE", "NOSUCH"),
     ("TIME", "x"),
+    ("ROLE",),
+    ("ROLE", "x"),
+    ("REPLICAOF", "NO", "ONE"),
+    ("replicaof", "no", "one"),
+    ("REPLICAOF", "localhost", "abc"),
+    ("REPLICAOF", "localhost", "70000"),
+    ("REPLICAOF", "localhost", "-1"),
+    ("REPLICAOF", "no"),
+    ("SLAVEOF", "NO", "ONE"),
+    ("LOLWUT",),
+    ("LOLWUT", "foo"),
+    ("LOLWUT", "VERSION", "x"),
+    ("LOLWUT", "VERSION", "7"),
+    ("LOLWUT", "VERSION", "5", "10", "3", "2"),  # two rows of squares: no randomness yet
+    ("LOLWUT", "version", "5", "1", "1", "1"),
+    ("LOLWUT", "VERSION", "5", "66", "8", "2"),
+    ("LOLWUT", "VERSION", "5", "40", "3", "1"),
+    ("LOLWUT", "VERSION", "5", "2", "5", "2"),
+    ("LOLWUT", "VERSION", "5", "x"),
     ("QUIT", "extra"),
 ]
 
@@ -144,6 +163,10 @@ INFO_COMMANDS = [
     "command|list",
     "command|getkeys",
     "module|list",
+    "role",
+    "replicaof",
+    "slaveof",
+    "lolwut",
 ]
 
 

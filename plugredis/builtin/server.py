@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import platform
+import random
 import resource
 import sys
 import time as _time
@@ -156,6 +158,185 @@ def time(ctx: Client) -> Any:
     if usec >= 1_000_000:
         sec, usec = sec + 1, usec - 1_000_000
     return [str(sec).encode(), str(usec).encode()]
+
+
+# -- replication: plugredis is always a master without replicas ----------------------------------
+
+
+@command(
+    "ROLE",
+    arity=1,
+    flags="noscript loading stale fast",
+    acl="admin dangerous",
+    summary="Return the role of the instance in the context of replication",
+    since="2.8.12",
+    group="server",
+    complexity="O(1)",
+)
+def role(ctx: Client) -> Any:
+    """ROLE: a master with replication offset 0 and no replicas."""
+    return [b"master", 0, []]
+
+
+_REPLICAOF_ARGS = [
+    arg(
+        "args",
+        "oneof",
+        arguments=[
+            arg("host-port", "block", arguments=[arg("host", "string"), arg("port", "integer")]),
+            arg(
+                "no-one",
+                "block",
+                arguments=[
+                    arg("no", "pure-token", token="NO"),
+                    arg("one", "pure-token", token="ONE"),
+                ],
+            ),
+        ],
+    ),
+]
+
+
+def _replicaof(host: bytes, port: bytes) -> Any:
+    if host.lower() == b"no" and port.lower() == b"one":
+        return OK  # already a master: nothing to do, as Redis answers then
+    try:
+        p = parse_int(port)
+    except CommandError:
+        p = -1
+    if not 0 <= p <= 65535:
+        raise CommandError("ERR Invalid master port")
+    raise CommandError("ERR plugredis does not replicate: only REPLICAOF NO ONE is supported")
+
+
+@command(
+    "REPLICAOF",
+    arity=3,
+    flags="admin noscript stale no_async_loading",
+    summary="Make the server a replica of another instance, or promote it as master.",
+    since="5.0.0",
+    group="server",
+    complexity="O(1)",
+    arguments=_REPLICAOF_ARGS,
+)
+def replicaof(ctx: Client, host: bytes, port: bytes) -> Any:
+    """REPLICAOF NO ONE (a no-op: plugredis is a master); a master address is refused."""
+    return _replicaof(host, port)
+
+
+@command(
+    "SLAVEOF",
+    arity=3,
+    flags="admin noscript stale no_async_loading",
+    summary="Make the server a replica of another instance, or promote it as master.",
+    since="1.0.0",
+    group="server",
+    complexity="O(1)",
+    doc_flags="deprecated",
+    deprecated_since="5.0.0",
+    replaced_by="`REPLICAOF`",
+    arguments=_REPLICAOF_ARGS,
+)
+def slaveof(ctx: Client, host: bytes, port: bytes) -> Any:
+    """SLAVEOF: the old name of REPLICAOF."""
+    return _replicaof(host, port)
+
+
+# -- LOLWUT ---------------------------------------------------------------------------------------
+
+
+@command(
+    "LOLWUT",
+    arity=-1,
+    flags="readonly fast",
+    summary="Display some computer art and the Redis version",
+    since="5.0.0",
+    group="server",
+    arguments=[arg("version", "integer", token="VERSION", optional=True)],
+)
+def lolwut(ctx: Client, *args: bytes) -> Any:
+    """LOLWUT [VERSION v [...]]: Redis 7.0 prints its version; VERSION 5 draws Georg Nees's
+    "Schotter" in Braille characters (VERSION 6's 8-bit skyline is not drawn: its captions are)."""
+    from ..server import REDIS_VERSION
+
+    ver = 0
+    if len(args) >= 2 and args[0].lower() == b"version":
+        ver = parse_int(args[1])
+    tail = f"Redis ver. {REDIS_VERSION}\n"
+    if ver == 5:
+        nums = [parse_int(a) for a in args[2:5]]
+        cols, per_row, per_col = (nums + [66, 8, 12][len(nums) :])[:3]
+        cols = min(max(cols, 1), 1000)
+        per_row = min(max(per_row, 1), 200)
+        per_col = min(max(per_col, 1), 200)
+        art = _schotter(cols, per_row, per_col)
+        text = art + "\nGeorg Nees - schotter, plotter on paper, 1968. " + tail
+    elif ver == 6:
+        text = (
+            "Dedicated to the 8 bit game developers of past and present.\n"
+            "Original 8 bit image from Plaguemon by hikikomori. " + tail
+        )
+    else:
+        text = tail
+    return Verbatim(text.encode())
+
+
+def _schotter(cols: int, per_row: int, per_col: int) -> str:
+    """Squares that tilt and drift more and more down the page, drawn on a Braille canvas."""
+    width = cols * 2
+    pad = 2 if width > 4 else 0
+    side = (width - pad * 2) / per_row
+    height = int(side * per_col + pad * 2)
+    pixels: set[tuple[int, int]] = set()
+
+    def line(x0: int, y0: int, x1: int, y1: int) -> None:
+        dx, dy = abs(x1 - x0), -abs(y1 - y0)
+        sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
+        err = dx + dy
+        while True:
+            if 0 <= x0 < width and 0 <= y0 < height:  # the canvas clips
+                pixels.add((x0, y0))
+            if x0 == x1 and y0 == y1:
+                return
+            e2 = 2 * err
+            if e2 >= dy:
+                err += dy
+                x0 += sx
+            if e2 <= dx:
+                err += dx
+                y0 += sy
+
+    for y in range(per_col):
+        for x in range(per_row):
+            cx = int(x * side + side / 2 + pad)
+            cy = int(y * side + side / 2 + pad)
+            angle = 0.0
+            if y > 1:
+                r1, r2, r3 = (random.random() / per_col * y * random.choice((1, -1)) for _ in "abc")
+                angle = r1
+                cx += int(r2 * side / 3)
+                cy += int(r3 * side / 3)
+            half = round(side / math.sqrt(2))
+            corners = []
+            a = angle + math.pi / 4
+            for _ in range(4):
+                corners.append((round(math.sin(a) * half) + cx, round(math.cos(a) * half) + cy))
+                a += math.pi / 2
+            for k in range(4):
+                line(*corners[k], *corners[(k + 1) % 4])
+    rows = []
+    # Braille dot numbering: (dx, dy) of each dot and its bit
+    bits = (
+        (0, 0, 1), (0, 1, 2), (0, 2, 4), (1, 0, 8), (1, 1, 16), (1, 2, 32), (0, 3, 64), (1, 3, 128)
+    )  # fmt: skip
+    for y in range(0, height, 4):
+        row = []
+        for x in range(0, width, 2):
+            b = sum(v for dx, dy, v in bits if (x + dx, y + dy) in pixels)
+            row.append(chr(0x2800 + b))
+        # a newline after each row but one ending exactly on the canvas's last pixel row
+        rows.append("".join(row) + ("\n" if y != height - 1 else ""))
+    return "".join(rows)
 
 
 # -- INFO ---------------------------------------------------------------------------------------
