@@ -21,15 +21,8 @@ from typing import Any
 import click
 
 from . import __version__
+from .config import LOGLEVELS, loglevel_name
 from .plugins import PluginSelectionError, installed_plugins, parse_selection
-
-LOGLEVELS = {
-    "debug": logging.DEBUG,
-    "verbose": logging.INFO,
-    "notice": logging.INFO,
-    "warning": logging.WARNING,
-    "nothing": logging.CRITICAL + 10,
-}
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -194,6 +187,7 @@ def cli(
     """
     if ctx.invoked_subcommand is not None:
         return
+    loglevel_name[0] = loglevel
     logging.basicConfig(
         level=LOGLEVELS[loglevel],
         format="%(asctime)s %(levelname).1s %(name)s: %(message)s",

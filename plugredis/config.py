@@ -11,11 +11,24 @@ as in Redis).  ``save`` may appear several times; the values are joined (and so 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .resp import split_args
 
-__all__ = ["ConfigFileError", "read_config_file", "rewrite_config_file"]
+__all__ = ["LOGLEVELS", "ConfigFileError", "read_config_file", "rewrite_config_file"]
+
+#: Redis's log levels and the Python logging levels they map to (``nothing``: silence)
+LOGLEVELS = {
+    "debug": logging.DEBUG,
+    "verbose": logging.INFO,
+    "notice": logging.INFO,
+    "warning": logging.WARNING,
+    "nothing": logging.CRITICAL + 10,
+}
+#: the log level last chosen by name (``--loglevel``, CONFIG SET): verbose and notice are both
+#: INFO for Python's logging, so CONFIG GET needs the name
+loglevel_name = ["notice"]
 
 
 class ConfigFileError(Exception):

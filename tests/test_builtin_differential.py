@@ -204,3 +204,26 @@ def test_hello_matches_redis(redis_pair: Any, cmd: tuple[str, ...]) -> None:
     ours, theirs = redis_pair.raw(*cmd)
     strip = re.compile(rb"\$2\r\nid\r\n:\d+\r\n")
     assert strip.sub(b"ID", ours) == strip.sub(b"ID", theirs)
+
+
+def test_config_loglevel_matches_redis(redis_pair: Any) -> None:
+    """CONFIG GET/SET loglevel as Redis 7.0 (the process's logging level follows it)."""
+    import logging
+
+    root = logging.getLogger()
+    before = root.level
+    try:
+        for cmd in [
+            ("CONFIG", "SET", "loglevel", "bogus"),
+            ("CONFIG", "SET", "loglevel", "nothing"),
+            ("CONFIG", "SET", "loglevel", "WARNING"),
+            ("CONFIG", "GET", "loglevel"),
+            ("CONFIG", "SET", "loglevel", "verbose"),
+            ("CONFIG", "GET", "loglevel"),
+            ("CONFIG", "SET", "loglevel", "notice"),
+            ("CONFIG", "GET", "loglevel"),
+        ]:
+            ours, theirs = redis_pair.raw(*cmd)
+            assert ours == theirs, cmd
+    finally:
+        root.setLevel(before)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..commands import CommandError, arg, command, container
-from ..config import rewrite_config_file
+from ..config import LOGLEVELS, loglevel_name, rewrite_config_file
 from ..connection import OBUF_CLASSES, Client, ServerOps, ops_of
 from ..glob import compile_glob, is_plain
 from ..hookspecs import hookimpl
@@ -1054,6 +1054,27 @@ def _memory_setter(apply: Any) -> Any:
     return setter
 
 
+def _get_loglevel() -> str:
+    """CONFIG GET loglevel: the process's logging level (``--loglevel`` or CONFIG SET)."""
+    level = logging.getLogger().getEffectiveLevel()
+    if LOGLEVELS.get(loglevel_name[0]) == level:
+        return loglevel_name[0]
+    for name, value in LOGLEVELS.items():
+        if value >= level:
+            return name
+    return "nothing"
+
+
+def _set_loglevel(v: str) -> None:
+    name = v.lower()
+    if name not in LOGLEVELS or name == "nothing":  # Redis 7.0 has no "nothing"
+        raise ValueError(
+            "argument(s) must be one of the following: debug, verbose, notice, warning"
+        )
+    loglevel_name[0] = name
+    logging.getLogger().setLevel(LOGLEVELS[name])
+
+
 MAXMEMORY_POLICIES = (
     "volatile-lru",
     "volatile-lfu",
@@ -1172,6 +1193,7 @@ def register_config(register: Any, server: Any) -> None:
     register("hz", lambda: str(ops.hz), _int_setter(set_hz, 0, 2**31 - 1))
     register("maxmemory", lambda: str(ops.maxmemory), _memory_setter(set_attr(ops, "maxmemory")))
     register("maxmemory-policy", lambda: ops.maxmemory_policy, set_policy)
+    register("loglevel", _get_loglevel, _set_loglevel)
     register(
         "maxmemory-samples",
         lambda: str(ops.maxmemory_samples),
