@@ -39,6 +39,8 @@ CASES = [
     ("CONFIG", "NOSUCH"),
     ("CONFIG", "GET"),
     ("CONFIG", "GET", "databases"),
+    ("CONFIG", "GET", "rdb-key-save-delay"),  # hidden: only by its exact name
+    ("CONFIG", "GET", "rdb-key-save-*"),
     ("CONFIG", "GET", "maxclients"),
     ("CONFIG", "GET", "DATABASES"),
     ("CONFIG", "GET", "nosuchparam"),

@@ -797,7 +797,8 @@ def config_get(ctx: Client, *patterns: bytes) -> Any:
     """CONFIG GET parameter [parameter ...]
 
     A plain name is looked up directly and answered with the name as the client wrote it (so
-    aliases work); a glob pattern is matched against every name, aliases included (as Redis).
+    aliases work); a glob pattern is matched against every name, aliases included, except the
+    hidden testing knobs (as Redis).
     """
     params = ctx.server.registry.config
     result: dict[bytes, bytes] = {}
@@ -813,7 +814,7 @@ def config_get(ctx: Client, *patterns: bytes) -> Any:
         match = compile_glob(raw, nocase=True)
         for name, param in params.items():
             key = name.encode()
-            if key not in result and match(key):
+            if key not in result and name not in HIDDEN_CONFIG and match(key):
                 seen.add(param.name)
                 result[key] = param.get().encode()
     return Map(result)
@@ -973,6 +974,9 @@ def current_config(server: Any) -> dict[str, str]:
 
 
 # -- parameters ---------------------------------------------------------------------------------
+
+#: parameters only CONFIG GET of their exact name shows (Redis's HIDDEN_CONFIG: testing knobs)
+HIDDEN_CONFIG = frozenset({"rdb-key-save-delay", "key-load-delay"})
 
 #: Redis's defaults for the parameters whose values do not come from the command line
 STATIC_DEFAULTS = {
