@@ -127,12 +127,8 @@ class RespError(Exception):
 
 def resp_command(host: str, port: int, *args: str, timeout: float = 5.0) -> bytes:
     """Send one command, return the reply payload (simple string, integer or bulk)."""
-    payload = b"*%d\r\n" % len(args)
-    for arg in args:
-        data = arg.encode()
-        payload += b"$%d\r\n%s\r\n" % (len(data), data)
     with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.sendall(payload)
+        sock.sendall(encode([arg.encode() for arg in args]))
         buf = b""
 
         def fill(n: int) -> None:

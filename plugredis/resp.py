@@ -486,7 +486,7 @@ class RequestParser:
             return
         # A frame is cut: start again from just after the last whole one (every frame is
         # canonical here, so its length follows from its arguments).
-        start = self._offset_after(out, first, 0)
+        start = self._offset_after(out, first)
         self._reader = hiredis.Reader()
         self._reader.feed(data[start:])
         self._start_cut(data, start)
@@ -497,12 +497,9 @@ class RequestParser:
         self._reader = hiredis.Reader()
         self._exact(data, 0, out)
 
-    def _offset_after(self, out: list[list[bytes]], first: int, empty: int) -> int:
-        """Offset in the current read just after the last frame completed in it."""
-        done = empty
-        for req in out[first:]:
-            done += frame_length(req)
-        return done
+    def _offset_after(self, out: list[list[bytes]], first: int) -> int:
+        """Offset in the current read just after its frames ``out[first:]`` (all canonical)."""
+        return sum(map(frame_length, out[first:]))
 
     def _start_cut(self, data: bytes, start: int) -> None:
         """The frame at ``data[start:]`` is cut by the end of the read: follow its headers."""

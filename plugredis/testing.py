@@ -48,7 +48,14 @@ if TYPE_CHECKING:
     from .clock import ManualClock
     from .server import Server
 
-__all__ = ["RealRedis", "ServerHandle", "Target", "raw_command", "start_server"]
+__all__ = [
+    "RealRedis",
+    "ServerHandle",
+    "Target",
+    "encode_command",
+    "raw_command",
+    "start_server",
+]
 
 REQUIRE_REAL_ENV = "PLUGREDIS_REQUIRE_REAL_REDIS"
 
@@ -237,15 +244,19 @@ def _need_real_redis() -> str:
 # -------------------------------------------------------------------------------------------------
 
 
-def _encode_command(args: Sequence[Any]) -> bytes:
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if isinstance(a, str):
-            a = a.encode()
-        elif isinstance(a, int | float):
-            a = str(a).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(parts)
+def _arg_bytes(a: Any) -> bytes:
+    if isinstance(a, str):
+        return a.encode()
+    if isinstance(a, int | float):
+        return str(a).encode()
+    return bytes(a)
+
+
+def encode_command(args: Sequence[Any]) -> bytes:
+    """The RESP request for ``args`` (``str`` and numbers are written as their text)."""
+    from .resp import encode_request  # this module stays light until it is used
+
+    return encode_request([_arg_bytes(a) for a in args])
 
 
 class RawConnection:
@@ -275,7 +286,7 @@ class RawConnection:
             self.buf += chunk
 
     def command(self, *args: Any) -> bytes:
-        self.send(_encode_command(args))
+        self.send(encode_command(args))
         return self.read_reply()
 
     def close(self) -> None:

@@ -30,16 +30,9 @@ from typing import Any
 
 import pytest
 
+from plugredis.testing import encode_command
+
 Step = tuple[Any, ...]
-
-
-def encode_command(args: Any) -> bytes:
-    """A RESP multibulk request."""
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a if isinstance(a, bytes) else str(a).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(parts)
 
 
 def _blocked_clients(conn: Any) -> int:

@@ -14,21 +14,13 @@ import re
 import time
 from typing import Any
 
-from plugredis.testing import RawConnection
+from plugredis.testing import RawConnection, encode_command
 
 #: the argument of the sentinel PING
 TOKEN = b"~sync~"
 _ENDS = (b"$6\r\n~sync~\r\n", b"*2\r\n$4\r\npong\r\n$6\r\n~sync~\r\n")
 
 _HELLO_ID = re.compile(rb"\$2\r\nid\r\n:\d+\r\n")
-
-
-def encode_command(args: Any) -> bytes:
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a.encode() if isinstance(a, str) else bytes(a)
-        parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(parts)
 
 
 class Conn:
