@@ -976,7 +976,7 @@ def current_config(server: Any) -> dict[str, str]:
 # -- parameters ---------------------------------------------------------------------------------
 
 #: parameters only CONFIG GET of their exact name shows (Redis's HIDDEN_CONFIG: testing knobs)
-HIDDEN_CONFIG = frozenset({"rdb-key-save-delay", "key-load-delay"})
+HIDDEN_CONFIG = frozenset({"rdb-key-save-delay"})
 
 #: Redis's defaults for the parameters whose values do not come from the command line
 STATIC_DEFAULTS = {
