@@ -195,16 +195,6 @@ def test_command_metadata_matches_redis(redis_pair: Any, name: str, sub: str) ->
     redis_pair.assert_same_metadata(sub, name)
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, list):
-        return tuple(sorted((_norm(x) for x in v), key=repr))
-    if isinstance(v, dict):
-        return tuple(sorted(((_norm(k), _norm(x)) for k, x in v.items()), key=repr))
-    if isinstance(v, set):
-        return tuple(sorted((_norm(x) for x in v), key=repr))
-    return v
-
-
 # -------------------------------------------------------------------------------------------------
 # random sequences
 # -------------------------------------------------------------------------------------------------

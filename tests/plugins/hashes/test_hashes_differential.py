@@ -272,16 +272,6 @@ HASH_COMMANDS = [
 ]
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, list):
-        return tuple(sorted((_norm(x) for x in v), key=repr))
-    if isinstance(v, dict):
-        return tuple(sorted(((_norm(k), _norm(x)) for k, x in v.items()), key=repr))
-    if isinstance(v, set):
-        return tuple(sorted((_norm(x) for x in v), key=repr))
-    return v
-
-
 @pytest.mark.parametrize("name", HASH_COMMANDS)
 @pytest.mark.parametrize("sub", ["INFO", "DOCS"])
 def test_command_metadata_matches_redis(redis_pair: Any, name: str, sub: str) -> None:

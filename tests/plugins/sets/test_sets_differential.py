@@ -266,16 +266,6 @@ def _parse(raw: bytes) -> Any:
     return r.gets()
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, list):
-        return tuple(sorted((_norm(x) for x in v), key=repr))
-    if isinstance(v, dict):
-        return tuple(sorted(((_norm(k), _norm(x)) for k, x in v.items()), key=repr))
-    if isinstance(v, set):
-        return tuple(sorted((_norm(x) for x in v), key=repr))
-    return v
-
-
 @pytest.mark.parametrize("name", SET_COMMANDS)
 @pytest.mark.parametrize("sub", ["INFO", "DOCS"])
 def test_command_metadata_matches_redis(redis_pair: Any, name: str, sub: str) -> None:
