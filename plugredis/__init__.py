@@ -45,6 +45,7 @@ from .glob import compile_glob, glob_match, is_plain
 from .hookspecs import hookimpl
 from .keyspace import Database
 from .longdouble import LD_INF, ld_add, ld_format, ld_from_int, ld_is_inf, ld_parse, ld_round
+from .packing import pack_bytes, unpack_bytes
 from .registry import RegistryError, TypeSpec
 from .resp import (
     NULL_ARRAY,
@@ -107,10 +108,12 @@ __all__ = [
     "ld_is_inf",
     "ld_parse",
     "ld_round",
+    "pack_bytes",
     "parse_float",
     "parse_int",
     "parse_positive_int",
     "parse_timeout",
     "parse_timeout_ms",
     "restore_value",
+    "unpack_bytes",
 ]

@@ -24,6 +24,7 @@ BAD_FORMAT = "ERR Bad data format"
 def dump_value(registry: Registry, value: Any) -> bytes:
     """The DUMP payload of ``value`` (its type must be registered)."""
     spec = registry.type_of(value)
+    value = spec.plain(value)
     if spec.to_rdb is not None:
         kind, plain = spec.to_rdb(value)
         return rdb.dump_payload(kind, plain)

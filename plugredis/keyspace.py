@@ -8,6 +8,12 @@ Every read goes through :meth:`Database.lookup_read` and every write through
 :meth:`Database.lookup_write`: both expire the key lazily first, then check its type (WRONGTYPE).
 Every modification ends with one :meth:`Database.signal_modified` call: the single place where WATCH
 invalidation and the wake-up of blocked clients hook in.
+
+Small containers of the types that declare ``pack``/``unpack`` are stored at rest as packed
+``bytes`` images (like Redis's listpacks): the lookups unpack them, and the values that commands
+wrote are handed to :meth:`~plugredis.server.Server.loosen`, which packs them again once the
+current batch of commands is done.  Code that reads ``data`` directly may meet an image: ask its
+type for ``registry.type_of(value).plain(value)``.
 """
 
 from __future__ import annotations
@@ -69,8 +75,8 @@ class Database:
             self._expire(key)
             self.server.stats.keyspace_misses += 1
             return None
-        if pytype is not None and type(v) is not pytype:
-            raise WrongTypeError()
+        if type(v) is not pytype:
+            v = self._other_type(key, v, pytype, False)
         self.server.stats.keyspace_hits += 1
         return v
 
@@ -82,13 +88,39 @@ class Database:
         if self.expires and key in self.expires and self.expires[key] <= self.server.now_ms:
             self._expire(key)
             return None
-        if pytype is not None and type(v) is not pytype:
+        if type(v) is not pytype:
+            v = self._other_type(key, v, pytype, True)
+        return v
+
+    def _other_type(self, key: bytes, v: Any, pytype: type | None, write: bool) -> Any:
+        """A lookup whose value is not of ``pytype``: a packed image of it (or of anything, if
+        ``pytype`` is None) is unpacked, anything else is WRONGTYPE.
+
+        A read gets a fresh copy and the keyspace keeps the image; a write gets the unpacked
+        value, which replaces the image and is packed again after the batch (``Server.compact``).
+        """
+        spec = self.server.registry.packed_types.get(type(v))
+        if spec is None:
+            if pytype is None:
+                return v
             raise WrongTypeError()
+        if pytype is not None and spec.pytype is not pytype:
+            raise WrongTypeError()
+        assert spec.unpack is not None
+        v = spec.unpack(v)
+        if write:
+            self.data[key] = v
+            self.server.loosen(self, key)
         return v
 
     def exists(self, key: bytes) -> bool:
         """True if ``key`` holds a value that has not expired (no stats)."""
-        return self.lookup_write(key) is not None
+        if key not in self.data:
+            return False
+        if self.expires and key in self.expires and self.expires[key] <= self.server.now_ms:
+            self._expire(key)
+            return False
+        return True
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -97,6 +129,8 @@ class Database:
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
+        if type(value) is not bytes:
+            self.server.loosen(self, key)
         self.signal_modified(key)
 
     def add(self, key: bytes, value: Any) -> None:
@@ -104,6 +138,7 @@ class Database:
         self.data[key] = value
         if self.expires:
             self.expires.pop(key, None)
+        self.server.loosen(self, key)
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True if it existed (and had not expired)."""

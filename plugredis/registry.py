@@ -11,7 +11,7 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .commands import SPEC_ATTR, CommandSpec, WrongTypeError
 
@@ -43,6 +43,12 @@ class TypeSpec:
       ``module_name`` (exactly 9 characters), ``module_encver``, ``module_save(value, writer)``
       and ``module_load(reader, encver)``, with the ``write_module_*`` / ``read_module_*``
       primitives of :mod:`plugredis.persistence.rdb`.
+    - compact storage at rest: ``pack(value)`` returns a ``bytes`` image of a (small) value, or
+      None to keep it as it is, and ``unpack(image)`` builds an equal value back.  The keyspace
+      stores the image (as an instance of ``packed_type``, a ``bytes`` subclass the registry
+      makes) and unpacks it when a command looks the key up; values a command wrote are packed
+      again after the batch of commands.  Use it for the encodings Redis keeps in a listpack:
+      a ``bytes`` image costs a fraction of the Python objects (see ``plugredis.packing``).
     """
 
     name: str
@@ -57,6 +63,10 @@ class TypeSpec:
     module_encver: int = 0
     module_save: Callable[[Any, Any], None] | None = None
     module_load: Callable[[Any, int], Any] | None = None
+    pack: Callable[[Any], bytes | None] | None = None
+    unpack: Callable[[bytes], Any] | None = None
+    #: the class of packed images (made by the registry when ``pack`` is given)
+    packed_type: type | None = None
     plugin: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -65,8 +75,18 @@ class TypeSpec:
             raise WrongTypeError()
         return value
 
+    def plain(self, value: Any) -> Any:
+        """``value`` itself, or the value a packed image stands for (never mutate the result
+        of a packed image: it is a fresh copy the keyspace does not hold)."""
+        unpack = self.unpack
+        if unpack is not None and type(value) is self.packed_type:
+            return unpack(cast(bytes, value))
+        return value
+
     def clone(self, value: Any) -> Any:
         """An independent copy of ``value`` (COPY, and snapshots that must not share state)."""
+        if type(value) is self.packed_type:
+            return value  # an image is immutable: it can be shared
         if self.copy is not None:
             return self.copy(value)
         if self.pytype is bytes:
@@ -74,7 +94,7 @@ class TypeSpec:
         return self.pytype(value)
 
     def encoding_of(self, value: Any) -> str:
-        return self.encoding(value) if self.encoding is not None else "raw"
+        return self.encoding(self.plain(value)) if self.encoding is not None else "raw"
 
 
 @dataclass
@@ -97,6 +117,10 @@ class ConfigParam:
     default: Any = None
 
 
+def _no_slots(ns: dict[str, Any]) -> None:
+    ns["__slots__"] = ()
+
+
 class Registry:
     """All commands, types and config parameters of one server."""
 
@@ -104,6 +128,9 @@ class Registry:
         self.commands: dict[str, CommandSpec] = {}
         self.types: dict[str, TypeSpec] = {}
         self.types_by_pytype: dict[type, TypeSpec] = {}
+        #: packed image class -> its type; Python class -> type, for the types that pack
+        self.packed_types: dict[type, TypeSpec] = {}
+        self.packing_types: dict[type, TypeSpec] = {}
         #: RDB kind ("list", ...) -> the type that loads it; module name -> its type
         self.types_by_kind: dict[str, TypeSpec] = {}
         self.types_by_module: dict[str, TypeSpec] = {}
@@ -190,7 +217,20 @@ class Registry:
                         f"RDB kind {kind!r} is loaded by two types: {owner.name!r} (plugin "
                         f"{owner.plugin!r}) and {spec.name!r} (plugin {plugin!r})"
                     )
+            if (spec.pack is None) != (spec.unpack is None):
+                raise RegistryError(f"type {spec.name!r}: pack and unpack go together")
             spec.plugin = plugin
+            if spec.pack is not None:
+                packed = spec.packed_type
+                if packed is None:  # once per spec: servers in one process share the class
+                    packed = types.new_class(
+                        f"Packed{spec.pytype.__name__}", (bytes,), exec_body=_no_slots
+                    )
+                    packed.__module__ = __name__
+                    spec.packed_type = packed
+                self.types_by_pytype[packed] = spec
+                self.packed_types[packed] = spec
+                self.packing_types[spec.pytype] = spec
             self.types[spec.name] = spec
             self.types_by_pytype[spec.pytype] = spec
             for kind in spec.rdb_kinds:

@@ -129,6 +129,8 @@ class Server:
         #: keyed by plugin name: one dict lookup from a handler (``ctx.server.plugin_state``),
         #: and dropped with the server
         self.plugin_state: dict[str, Any] = {}
+        #: (database, key) of values to pack again after this batch (see :meth:`loosen`)
+        self.loose: list[tuple[Database, bytes]] = []
         self.pm, self.plugin_names = build_plugin_manager(plugins, extra_plugins)
         self.registry = Registry()
         self._assemble()
@@ -478,6 +480,41 @@ class Server:
         if self.blocking.ready:
             self.blocking.serve_ready()
         return removed
+
+    # -- compact storage -------------------------------------------------------------------------
+
+    def loosen(self, db: Database, key: bytes) -> None:
+        """Note that ``key`` holds a value a command may have changed: once the current batch of
+        commands is done (``call_soon``), :meth:`compact` packs it if its type packs."""
+        loose = self.loose
+        if not loose:
+            loop = self.loop
+            if loop is not None and not loop.is_closed():
+                loop.call_soon(self.compact)
+        loose.append((db, key))
+
+    def compact(self) -> None:
+        """Pack the values noted by :meth:`loosen` whose type packs them (small containers)."""
+        loose = self.loose
+        if not loose:
+            return
+        self.loose = []
+        packing = self.registry.packing_types
+        if not packing:
+            return
+        for db, key in loose:
+            data = db.data
+            v = data.get(key)
+            spec = packing.get(type(v))
+            if spec is None:
+                continue
+            try:
+                image = spec.pack(v)  # type: ignore[misc]
+            except Exception:
+                log.exception("plugin %r failed to pack the value of %r", spec.plugin, key)
+                continue
+            if image is not None:
+                data[key] = spec.packed_type(image)  # type: ignore[misc]
 
     # -- helpers for commands -------------------------------------------------------------------
 

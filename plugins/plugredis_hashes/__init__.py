@@ -6,7 +6,9 @@ insertion order like Redis's listpack encoding.  Its :class:`~plugredis.TypeSpec
 ``hash-max-listpack-entries`` fields (512) or a field or value longer than
 ``hash-max-listpack-value`` bytes (64), and then a ``hashtable`` for good (Redis never converts
 back); the flag lives on the value.  Both thresholds are CONFIG parameters of this plugin (with
-their ``hash-max-ziplist-*`` aliases).
+their ``hash-max-ziplist-*`` aliases).  Between commands, listpack-encoded hashes of up to
+:data:`PACK_MAX_FIELDS` fields are stored packed into one ``bytes`` image (``pack``/``unpack``
+of the type, see :mod:`plugredis.packing`), which is what keeps many small hashes small.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 from plugredis import (
@@ -35,8 +38,12 @@ from plugredis import (
     ld_from_int,
     ld_is_inf,
     ld_parse,
+    pack_bytes,
     parse_int,
+    unpack_bytes,
 )
+
+_chain = chain.from_iterable
 
 __version__ = "0.1.0"
 
@@ -108,6 +115,22 @@ def _from_rdb(kind: str, plain: Any) -> Hash:
     return new_hash(plain)
 
 
+#: listpack-encoded hashes of at most this many fields are stored packed between commands
+PACK_MAX_FIELDS = 128
+
+
+def _pack(h: Hash) -> bytes | None:
+    """The image of a small listpack-encoded hash (field, value, field, value...)."""
+    if h.ht or len(h) > PACK_MAX_FIELDS:
+        return None
+    return pack_bytes(list(_chain(h.items())))
+
+
+def _unpack(image: bytes) -> Hash:
+    it = iter(unpack_bytes(image))
+    return Hash(zip(it, it, strict=True))
+
+
 HASH = TypeSpec(
     name="hash",
     pytype=Hash,
@@ -117,6 +140,8 @@ HASH = TypeSpec(
     to_rdb=lambda h: ("hash", dict(h)),
     from_rdb=_from_rdb,
     rdb_kinds=("hash",),
+    pack=_pack,
+    unpack=_unpack,
 )
 
 # -------------------------------------------------------------------------------------------------

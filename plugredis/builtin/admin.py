@@ -793,7 +793,7 @@ def _digest_value(ctx: Client, value: Any, key: bytes, expire: int | None) -> by
         spec = None
     h = hashlib.sha1()
     if spec is not None and spec.to_rdb is not None:
-        kind, plain = spec.to_rdb(value)
+        kind, plain = spec.to_rdb(spec.plain(value))
     elif isinstance(value, bytes):
         kind, plain = "string", value
     else:

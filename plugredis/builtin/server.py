@@ -404,7 +404,7 @@ def value_size(server: Any, value: Any) -> int:
         spec = None
     if spec is not None and spec.memory is not None:
         try:
-            return int(spec.memory(value))
+            return int(spec.memory(spec.plain(value)))
         except Exception:
             pass
     return deep_sizeof(value)

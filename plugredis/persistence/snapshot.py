@@ -165,8 +165,10 @@ def _encoder(w: rdb.RdbWriter, spec: TypeSpec) -> Callable[[bytes, Any], None]:
         type_ids = rdb.KIND_TYPE_IDS
         save_value = rdb.save_value
 
+        plain_of = spec.plain
+
         def encode(key: bytes, value: Any) -> None:
-            kind, plain = to_rdb(value)
+            kind, plain = to_rdb(plain_of(value))
             type_id = type_ids.get(kind)
             if type_id is None:
                 raise SaveError(
@@ -183,7 +185,8 @@ def _encoder(w: rdb.RdbWriter, spec: TypeSpec) -> Callable[[bytes, Any], None]:
         name, encver = spec.module_name, spec.module_encver
 
         def encode_module(key: bytes, value: Any) -> None:
-            w.write_module_entry(key, name, encver, lambda writer: module_save(value, writer))
+            v = spec.plain(value)
+            w.write_module_entry(key, name, encver, lambda writer: module_save(v, writer))
 
         return encode_module
     raise SaveError(
@@ -461,6 +464,10 @@ def read_rdb(
                 )
             try:
                 value = spec.from_rdb(kind, plain)
+                if spec.pack is not None:  # small containers are stored packed (at rest)
+                    image = spec.pack(value)
+                    if image is not None:
+                        value = spec.packed_type(image)  # type: ignore[misc]
             except Exception as e:
                 raise LoadError(
                     f"plugin {spec.plugin!r} refused the {kind} value of key {key!r} in "

@@ -267,7 +267,7 @@ def snapshot(handle: ServerHandle) -> Data:
                 else:
                     spec = registry.type_of(value)
                     assert spec.to_rdb is not None, spec.name
-                    kind, plain = spec.to_rdb(value)
+                    kind, plain = spec.to_rdb(spec.plain(value))  # (may be packed)
                     if kind == "list":
                         plain = list(plain)
                     elif kind == "set":
