@@ -102,7 +102,7 @@ def test_types_and_errors_see_through_images(r: Any) -> None:
         lambda: r.hget("l", "f"),
         lambda: r.llen("h"),
     ):
-        with pytest.raises(redis.ResponseError, match="^WRONGTYPE"):
+        with pytest.raises(redis.ResponseError, match=r"^WRONGTYPE"):
             call()
     assert sorted(r.scan(0, _type="hash")[1]) == [b"h"]
     assert sorted(r.scan(0, _type="list")[1]) == [b"l"]
