@@ -10,10 +10,10 @@ Every modification ends with one :meth:`Database.signal_modified` call: the sing
 invalidation and the wake-up of blocked clients hook in.
 
 Small containers of the types that declare ``pack``/``unpack`` are stored at rest as packed
-``bytes`` images (like Redis's listpacks): the lookups unpack them, and the values that commands
-wrote are handed to :meth:`~plugredis.server.Server.loosen`, which packs them again once the
-current batch of commands is done.  Code that reads ``data`` directly may meet an image: ask its
-type for ``registry.type_of(value).plain(value)``.
+``bytes`` images (like Redis's listpacks): a lookup unpacks one in place and hands the key to
+:meth:`~plugredis.server.Server.loosen`, and the cron packs it again once it has not been used
+for a tick.  Code that reads ``data`` directly may meet an image: ask its type for
+``registry.type_of(value).plain(value)``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Database:
             self.server.stats.keyspace_misses += 1
             return None
         if type(v) is not pytype:
-            v = self._other_type(key, v, pytype, False)
+            v = self._other_type(key, v, pytype)
         self.server.stats.keyspace_hits += 1
         return v
 
@@ -89,15 +89,15 @@ class Database:
             self._expire(key)
             return None
         if type(v) is not pytype:
-            v = self._other_type(key, v, pytype, True)
+            v = self._other_type(key, v, pytype)
         return v
 
-    def _other_type(self, key: bytes, v: Any, pytype: type | None, write: bool) -> Any:
+    def _other_type(self, key: bytes, v: Any, pytype: type | None) -> Any:
         """A lookup whose value is not of ``pytype``: a packed image of it (or of anything, if
         ``pytype`` is None) is unpacked, anything else is WRONGTYPE.
 
-        A read gets a fresh copy and the keyspace keeps the image; a write gets the unpacked
-        value, which replaces the image and is packed again after the batch (``Server.compact``).
+        The unpacked value replaces the image until the cron packs it again
+        (:meth:`~plugredis.server.Server.loosen`), so a key in use is unpacked once.
         """
         spec = self.server.registry.packed_types.get(type(v))
         if spec is None:
@@ -108,9 +108,8 @@ class Database:
             raise WrongTypeError()
         assert spec.unpack is not None
         v = spec.unpack(v)
-        if write:
-            self.data[key] = v
-            self.server.loosen(self, key)
+        self.data[key] = v
+        self.server.loosen(self, key)
         return v
 
     def exists(self, key: bytes) -> bool:

@@ -46,9 +46,10 @@ class TypeSpec:
     - compact storage at rest: ``pack(value)`` returns a ``bytes`` image of a (small) value, or
       None to keep it as it is, and ``unpack(image)`` builds an equal value back.  The keyspace
       stores the image (as an instance of ``packed_type``, a ``bytes`` subclass the registry
-      makes) and unpacks it when a command looks the key up; values a command wrote are packed
-      again after the batch of commands.  Use it for the encodings Redis keeps in a listpack:
-      a ``bytes`` image costs a fraction of the Python objects (see ``plugredis.packing``).
+      makes), unpacks it in place when a command looks the key up, and packs it again once the
+      key has gone unused for a cron tick (``hz``).  Use it for the encodings Redis keeps in a
+      listpack: a ``bytes`` image costs a fraction of the Python objects (see
+      ``plugredis.packing``).
     """
 
     name: str

@@ -51,6 +51,9 @@ log = logging.getLogger("plugredis")
 #: The Redis version whose behaviour plugredis follows (reported in INFO and HELLO).
 REDIS_VERSION = "7.0.15"
 
+#: Unpacked small values left to the cron at most (see :meth:`Server.loosen`)
+LOOSE_MAX = 1024
+
 #: Active expiry runs this many times a second (Redis's ``hz``).
 HZ = 10
 
@@ -129,8 +132,11 @@ class Server:
         #: keyed by plugin name: one dict lookup from a handler (``ctx.server.plugin_state``),
         #: and dropped with the server
         self.plugin_state: dict[str, Any] = {}
-        #: (database, key) of values to pack again after this batch (see :meth:`loosen`)
+        #: (database, key) of values to pack again, oldest first (see :meth:`loosen`); the
+        #: first ``_loose_mark`` were noted before the latest cron tick
         self.loose: list[tuple[Database, bytes]] = []
+        self._loose_mark = 0
+        self._compact_soon = False
         self.pm, self.plugin_names = build_plugin_manager(plugins, extra_plugins)
         self.registry = Registry()
         self._assemble()
@@ -320,8 +326,7 @@ class Server:
                         pass
         if self.bound:
             self.port = self.bound[0][1]
-        if self.active_expiry:
-            self._tasks.append(self.loop.create_task(self._active_expire_loop()))
+        self._tasks.append(self.loop.create_task(self._cron_loop()))
         self._tasks.append(self.loop.create_task(self._persistence_loop()))
         log.info(
             "plugredis %s (Redis %s behaviour) ready on %s with plugins: %s",
@@ -462,12 +467,15 @@ class Server:
         """The ``INFO persistence`` fields (merged by the INFO command)."""
         return self.persistence.info()
 
-    async def _active_expire_loop(self) -> None:
-        """Remove expired keys in the background, a bounded batch per database per tick."""
+    async def _cron_loop(self) -> None:
+        """``hz`` times a second: active expiry (a bounded batch per database), and packing
+        the small values that were used a tick ago (:meth:`compact_cron`)."""
         while True:
             await asyncio.sleep(1 / max(1, min(500, ops_of(self).hz)))  # CONFIG SET hz
             if self.active_expiry:
                 self.active_expire_cycle()
+            if self.loose:
+                self.compact_cron()
 
     def active_expire_cycle(self) -> int:
         """One pass of active expiry over every database; returns the number of keys removed."""
@@ -484,25 +492,47 @@ class Server:
     # -- compact storage -------------------------------------------------------------------------
 
     def loosen(self, db: Database, key: bytes) -> None:
-        """Note that ``key`` holds a value a command may have changed: once the current batch of
-        commands is done (``call_soon``), :meth:`compact` packs it if its type packs."""
+        """Note that ``key`` holds an unpacked value (unpacked by a lookup, or stored by a
+        command) that :meth:`compact` packs later if its type packs it.
+
+        Values stay unpacked for one to two cron ticks (``hz``), so a key in use is not packed
+        and unpacked at every command; past :data:`LOOSE_MAX` noted values, the oldest are
+        packed as soon as the current batch of commands is done, which bounds the memory.
+        """
         loose = self.loose
-        if not loose:
+        loose.append((db, key))
+        if len(loose) > LOOSE_MAX and not self._compact_soon:
             loop = self.loop
             if loop is not None and not loop.is_closed():
-                loop.call_soon(self.compact)
-        loose.append((db, key))
+                self._compact_soon = True
+                loop.call_soon(self._compact_excess)
 
-    def compact(self) -> None:
-        """Pack the values noted by :meth:`loosen` whose type packs them (small containers)."""
+    def _compact_excess(self) -> None:
+        self._compact_soon = False
+        self.compact(len(self.loose) - LOOSE_MAX // 2)
+
+    def compact_cron(self) -> None:
+        """Once per cron tick: pack what was noted before the previous tick."""
+        if self._loose_mark:
+            self.compact(self._loose_mark)
+        self._loose_mark = len(self.loose)
+
+    def compact(self, count: int | None = None) -> None:
+        """Pack the ``count`` oldest values noted by :meth:`loosen` (all of them if None)."""
         loose = self.loose
-        if not loose:
+        if count is None or count >= len(loose):
+            batch = loose
+            self.loose = []
+        elif count <= 0:
             return
-        self.loose = []
+        else:
+            batch = loose[:count]
+            del loose[:count]
+        self._loose_mark = max(0, self._loose_mark - len(batch))
         packing = self.registry.packing_types
         if not packing:
             return
-        for db, key in loose:
+        for db, key in batch:
             data = db.data
             v = data.get(key)
             spec = packing.get(type(v))

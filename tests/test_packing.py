@@ -3,6 +3,7 @@ commands (``TypeSpec.pack``/``unpack``), and nothing a client can see changes be
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from plugredis_hashes import HASH, PACK_MAX_FIELDS
 from plugredis_lists import LIST, PACK_MAX_BYTES, PACK_MAX_ITEMS
 
+import plugredis.server
 from plugredis import RegistryError, TypeSpec, pack_bytes, unpack_bytes
 from plugredis.connection import ops_of
 from plugredis.registry import Registry
@@ -29,8 +31,19 @@ def r(plugredis_server: Any) -> Any:
 
 
 def stored(handle: Any, key: str, db: int = 0) -> Any:
-    """The object the keyspace holds at ``key`` (read in the server's thread)."""
-    return handle.call(lambda: handle.server.dbs[db].data.get(key.encode()))
+    """The object the keyspace holds at ``key`` once every unused value is packed (what the
+    cron does a tick or two after a key was last used), read in the server's thread."""
+
+    def get() -> Any:
+        handle.server.compact()
+        return handle.server.dbs[db].data.get(key.encode())
+
+    return handle.call(get)
+
+
+def held(handle: Any, key: str) -> Any:
+    """The object the keyspace holds at ``key`` right now."""
+    return handle.call(lambda: handle.server.dbs[0].data.get(key.encode()))
 
 
 @given(st.lists(st.binary(max_size=300), max_size=40))
@@ -57,19 +70,48 @@ def test_small_hashes_and_lists_are_stored_packed(r: Any, plugredis_server: Any)
     assert r.lrange("l", 0, -1) == [b"x", b"y", b"z"]
 
 
-def test_reads_leave_the_image_and_writes_pack_a_new_one(r: Any, plugredis_server: Any) -> None:
+def test_a_key_in_use_is_unpacked_once_and_packed_again_later(
+    r: Any, plugredis_server: Any
+) -> None:
     r.hset("h", mapping={"a": "1"})
     image = stored(plugredis_server, "h")
-    assert r.hget("h", "a") == b"1" and r.hlen("h") == 1 and r.hgetall("h") == {b"a": b"1"}
-    assert stored(plugredis_server, "h") is image  # a read unpacks a copy
-    assert r.hset("h", "b", "2") == 1
+    assert type(image) is HASH.packed_type
+    assert r.hget("h", "a") == b"1"
+    unpacked = held(plugredis_server, "h")
+    assert type(unpacked) is HASH.pytype  # unpacked in place by the lookup...
+    assert r.hlen("h") == 1 and r.hset("h", "b", "2") == 1
+    assert held(plugredis_server, "h") is unpacked  # ...and not again while in use
     after = stored(plugredis_server, "h")
-    assert type(after) is HASH.packed_type and after is not image
+    assert type(after) is HASH.packed_type and after != image
     assert r.hgetall("h") == {b"a": b"1", b"b": b"2"}
     assert r.lpush("l", "1") == 1 and r.rpush("l", "2") == 2 and r.lpop("l") == b"1"
     assert type(stored(plugredis_server, "l")) is LIST.packed_type
     assert r.lrange("l", 0, -1) == [b"2"]
     assert r.rpop("l") == b"2" and r.exists("l") == 0  # emptied: removed, not packed
+
+
+def test_the_cron_packs_what_went_unused(r: Any, plugredis_server: Any) -> None:
+    r.hset("h", "f", "v")
+    assert type(held(plugredis_server, "h")) is HASH.pytype
+    deadline = time.monotonic() + 5
+    while type(held(plugredis_server, "h")) is not HASH.packed_type:
+        assert time.monotonic() < deadline, "the cron never packed the hash"
+        time.sleep(0.02)
+    assert r.hgetall("h") == {b"f": b"v"}
+
+
+def test_past_loose_max_the_oldest_are_packed_after_the_batch(
+    r: Any, plugredis_server: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(plugredis.server, "LOOSE_MAX", 4)
+    pipe = r.pipeline(transaction=False)
+    for i in range(20):
+        pipe.rpush(f"l{i}", "x")
+    pipe.execute()
+    r.ping()
+    kinds = [type(held(plugredis_server, f"l{i}")) for i in range(20)]
+    assert kinds.count(LIST.pytype) <= 4 and kinds[0] is LIST.packed_type
+    assert [r.lrange(f"l{i}", 0, -1) for i in range(20)] == [[b"x"]] * 20
 
 
 def test_big_or_hashtable_values_stay_unpacked(r: Any, plugredis_server: Any) -> None:
@@ -168,9 +210,10 @@ def test_images_are_saved_as_redis_encodings_and_loaded_packed(
     assert c2.lrange("l", 0, -1) == [b"x", b"y"]
     assert c2.hlen("big") == 200
     assert [c2.execute_command("DEBUG", "DIGEST-VALUE", k) for k in ("h", "l", "big")] == digest
-    assert type(stored(h2, "h")) is HASH.packed_type
-    assert type(stored(h2, "l")) is LIST.packed_type
     assert type(stored(h2, "big")) is HASH.pytype
+    h3 = plugredis_server_factory(plugins=PLUGINS, dir=str(tmp_path))  # loaded packed
+    assert type(held(h3, "h")) is HASH.packed_type
+    assert type(held(h3, "l")) is LIST.packed_type
 
 
 def test_the_packed_class_is_made_once_per_type() -> None:
