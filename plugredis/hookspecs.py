@@ -44,7 +44,9 @@ def register_types(register: Any) -> None:
 
     :param register: ``register(spec)`` takes a :class:`plugredis.TypeSpec`: the name ``TYPE``
         answers, the Python class of stored values (WRONGTYPE checks compare it), and optional
-        copy/encoding/memory callbacks and the RDB codec.
+        copy/encoding/memory callbacks, the RDB codec, and ``pack``/``unpack`` to store small
+        values as compact ``bytes`` images between commands (the keyspace unpacks them on
+        lookup and packs them again once unused).
     """
 
 
