@@ -7,8 +7,10 @@ STAMP="$VENV/.plugredis-installed"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
-# Re-install when pyproject.toml changed since the last install (new dependency, new plugin).
-if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
+# Re-install when the packaging or the C helpers changed since the last install (new dependency,
+# new plugin, plugredis/_speedups.c to rebuild).
+if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ] || [ "$ROOT/setup.py" -nt "$STAMP" ] \
+   || [ "$ROOT/plugredis/_speedups.c" -nt "$STAMP" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[test]"
   touch "$STAMP"
 fi
