@@ -104,8 +104,128 @@ bulk_array(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+
+/* A canonical decimal (no sign, no leading zero unless the number is 0) of at most maxdigits
+ * digits, ending at '\r' followed by '\n'.  Returns 1 and sets value and next when found, 0 when
+ * the data ends before the line does (cut), -1 when the line is anything else. */
+static int
+read_line_number(const char *p, const char *end, int maxdigits, long long *value,
+                 const char **next)
+{
+    const char *start = p;
+    long long v = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (p - start >= maxdigits)
+            return -1;
+        v = v * 10 + (*p - '0');
+        p++;
+    }
+    if (p == end)
+        return 0;
+    if (p == start || *p != '\r' || (p - start > 1 && *start == '0'))
+        return -1;
+    if (p + 1 == end)
+        return 0;
+    if (p[1] != '\n')
+        return -1;
+    *value = v;
+    *next = p + 2;
+    return 1;
+}
+
+PyDoc_STRVAR(parse_requests_doc,
+"parse_requests(data, max_bulk) -> (requests, end) | None\n\n"
+"The requests (lists of bytes) in ``data``, a read that starts at a frame boundary, when every\n"
+"frame is a canonical multibulk request: ``*<count>`` (1 to 999999, no leading zero), then\n"
+"``$<len>`` (at most max_bulk) elements each ending in CRLF.  ``end`` is where the last whole\n"
+"frame ends (a shorter ``end`` than ``len(data)``: the frame there is cut by the end of the\n"
+"read).  None for anything else (inline commands, empty or negative counts, other headers,\n"
+"leading zeros...), which the caller's exact parser then reads.");
+
+static PyObject *
+parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse_requests(data: bytes, max_bulk: int)");
+        return NULL;
+    }
+    long long max_bulk = PyLong_AsLongLong(args[1]);
+    if (max_bulk == -1 && PyErr_Occurred())
+        return NULL;
+    const char *base = PyBytes_AS_STRING(args[0]);
+    const char *end = base + PyBytes_GET_SIZE(args[0]);
+    const char *p = base;
+    PyObject *reqs = PyList_New(0);
+    if (reqs == NULL)
+        return NULL;
+    const char *frame = p;
+    while (p < end) {
+        frame = p;
+        if (*p != '*')
+            goto bail;
+        long long count;
+        const char *next;
+        int r = read_line_number(p + 1, end, 6, &count, &next);
+        if (r < 0 || (r == 1 && count == 0))
+            goto bail;
+        if (r == 0)
+            goto cut;
+        p = next;
+        PyObject *req = PyList_New((Py_ssize_t)count);
+        if (req == NULL)
+            goto fail;
+        for (long long i = 0; i < count; i++) {
+            if (p == end) {
+                Py_DECREF(req);
+                goto cut;
+            }
+            if (*p != '$') {
+                Py_DECREF(req);
+                goto bail;
+            }
+            long long len;
+            r = read_line_number(p + 1, end, 18, &len, &next);
+            if (r < 0 || (r == 1 && len > max_bulk)) {
+                Py_DECREF(req);
+                goto bail;
+            }
+            if (r == 0 || end - next < len + 2) {
+                Py_DECREF(req);
+                goto cut;
+            }
+            if (next[len] != '\r' || next[len + 1] != '\n') {
+                Py_DECREF(req);
+                goto bail;
+            }
+            PyObject *arg = PyBytes_FromStringAndSize(next, (Py_ssize_t)len);
+            if (arg == NULL) {
+                Py_DECREF(req);
+                goto fail;
+            }
+            PyList_SET_ITEM(req, (Py_ssize_t)i, arg);
+            p = next + len + 2;
+        }
+        if (PyList_Append(reqs, req) < 0) {
+            Py_DECREF(req);
+            goto fail;
+        }
+        Py_DECREF(req);
+    }
+    frame = p;
+cut:
+    return Py_BuildValue("(Nn)", reqs, (Py_ssize_t)(frame - base));
+bail:
+    Py_DECREF(reqs);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(reqs);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"bulk_array", (PyCFunction)(void (*)(void))bulk_array, METH_FASTCALL, bulk_array_doc},
+    {"parse_requests", (PyCFunction)(void (*)(void))parse_requests, METH_FASTCALL,
+     parse_requests_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -37,8 +37,10 @@ import hiredis
 
 try:  # the optional C helpers (plugredis/_speedups.c); pure-Python twins below
     from ._speedups import bulk_array as _c_bulk_array
+    from ._speedups import parse_requests as _c_parse_requests
 except ImportError:  # pragma: no cover - built wherever a C compiler is
     _c_bulk_array = None
+    _c_parse_requests = None
 
 __all__ = [
     "NULL_ARRAY",
@@ -252,8 +254,14 @@ class FrameScanner:
                 pos += take
                 if self.need:
                     return None
-                if self.collect:
-                    self.args.append(b"".join(self.parts)[:-2])
+                if self.collect:  # the payload and the 2 bytes after it (CRLF, unchecked)
+                    parts = self.parts
+                    last = parts[-1]
+                    if len(last) >= 2:
+                        parts[-1] = last[:-2]
+                        self.args.append(parts[0] if len(parts) == 1 else b"".join(parts))
+                    else:
+                        self.args.append(b"".join(parts)[:-2])
                     self.parts = []
                 self.left -= 1
                 if self.left == 0:
@@ -301,11 +309,6 @@ class FrameScanner:
 
 _is_bytes = bytes.__instancecheck__
 _chain = itertools.chain.from_iterable
-
-
-def _bad_element(req: list[Any]) -> bool:
-    """True if hiredis gave something else than a bulk string (a client sent ':1', '*2'...)."""
-    return not all(map(_is_bytes, req))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,24 +364,17 @@ class RequestParser:
         """Go on with a frame cut by the previous read; return the bytes after its end."""
         scanner = self._scanner
         assert scanner is not None
-        end = scanner.feed(data)  # checks every header before hiredis sees it
+        end = scanner.feed(data)  # Redis's own reading: checks every header, collects the args
         if scanner.error is not None:
             self.error = ProtocolError(scanner.error)
             return b""
         if end is None:
-            self._reader.feed(data)
             self._cut_len += len(data)
             if self._cut_len > self.max_query:
                 self.error = ProtocolError("max query buffer length reached", reply=False)
             return b""
-        self._reader.feed(data[:end])
-        try:
-            req = self._reader.gets()
-        except hiredis.ProtocolError:  # e.g. "*-5": Redis ignores it, hiredis refuses it
-            req = None
-            self._reader = hiredis.Reader()
-        if type(req) is list and req and not _bad_element(req):
-            out.append(req)
+        if scanner.args:  # (a "*-5" or "*0" frame has none: Redis ignores it)
+            out.append(scanner.args)
         self._cut_len = 0
         self._scanner = None
         return data[end:]
@@ -432,7 +428,19 @@ class RequestParser:
         canonical encoding of what hiredis returned.  Anything else (``*0``, ``*-1``, inline
         commands after frames, bad elements) is parsed again by :meth:`_exact`, which is Redis's
         parser written out.
+
+        Where the C helpers were built, ``parse_requests`` first reads the reads made only of
+        canonical frames (what clients send) in one call, and leaves every other read to this
+        path.
         """
+        if _c_parse_requests is not None:
+            done = _c_parse_requests(data, self.max_bulk)
+            if done is not None:
+                reqs, end = done
+                out += reqs
+                if end < len(data):  # the frame at ``end`` is cut by the end of the read
+                    self._start_cut(data, end)
+                return
         if _HUGE_COUNT.search(data) is not None:
             self._exact(data, 0, out)
             return
@@ -451,6 +459,7 @@ class RequestParser:
             return
         new = out[first:] if first else out
         if not new:  # no frame ended in this read
+            self._reader = hiredis.Reader()  # the cut frame is the scanner's
             self._start_cut(data, 0)
             return
         if len(new) == 1 and new[0]:
@@ -476,8 +485,7 @@ class RequestParser:
                 return
             end = len(done)
             if end < len(data):  # and a frame is cut
-                self._reader = hiredis.Reader()
-                self._reader.feed(data[end:])
+                self._reader = hiredis.Reader()  # the cut frame is the scanner's
                 self._start_cut(data, end)
             return
         # Did the read end where the last frame ends?  At a frame boundary hiredis returns the
@@ -492,8 +500,7 @@ class RequestParser:
         # A frame is cut: start again from just after the last whole one (every frame is
         # canonical here, so its length follows from its arguments).
         start = self._offset_after(out, first)
-        self._reader = hiredis.Reader()
-        self._reader.feed(data[start:])
+        self._reader = hiredis.Reader()  # the cut frame is the scanner's
         self._start_cut(data, start)
 
     def _redo(self, data: bytes, out: list[list[bytes]], first: int) -> None:
@@ -507,8 +514,9 @@ class RequestParser:
         return sum(map(frame_length, out[first:]))
 
     def _start_cut(self, data: bytes, start: int) -> None:
-        """The frame at ``data[start:]`` is cut by the end of the read: follow its headers."""
-        scanner = FrameScanner(max_bulk=self.max_bulk)
+        """The frame at ``data[start:]`` is cut by the end of the read: follow it (headers
+        checked, arguments collected) until it ends, exactly as Redis reads it."""
+        scanner = FrameScanner(collect=True, max_bulk=self.max_bulk)
         scanner.feed(data, start)
         self._scanner = scanner
         self._cut_len = len(data) - start
@@ -532,14 +540,9 @@ class RequestParser:
             if scanner.error is not None:
                 self.error = ProtocolError(scanner.error)
                 return
-            if end is None:
-                # A cut frame whose headers so far are fine: hiredis takes it from here.
-                scanner.collect = False
-                scanner.parts = []
-                scanner.args = []
+            if end is None:  # a cut frame whose headers so far are fine: follow it
                 self._scanner = scanner
                 self._cut_len = n - pos
-                self._reader.feed(data[pos:])
                 return
             if scanner.args:
                 out.append(scanner.args)

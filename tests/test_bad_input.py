@@ -85,18 +85,30 @@ SPLIT = [
     (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4\r\n+i", b"nf\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"),
     # a bad element header in the second read of a frame
     (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n", b"+inf\r\n*1\r\n$4\r\nPING\r\n"),
+    # Redis skips the byte after a header's '\r' and the two bytes after a payload, whatever
+    # they are, also when a read ends right there (found by fuzzing against Redis)
+    (b"*1\r\n$1", b"\r4xyz*1\r", b"\n$1\r\nxyz"),
+    (b"\rPING\r\n*1\r\n$1\r", b"1xyz*3\r\n$6\r\n3*-3\r1\r\n$0\r\n\r\n$2\r\n*", b"9\r\n"),
+    (b"*1\r\n$1", b"\r:xyz*2\r\n$0\r\n\r\n$5\r\n*\n72", b"9\r\n"),
+    (b"*-1\r", b"-*1\r\n$0\r\n\r\n*1\r\n$3\r\n", b"\r22\r\n"),
+    (b"*0", b"\r\r*2\r\n", b"$1\r\n\n\r\n$3\r", b"\n:37\r\n*0\r\n"),
+    (
+        b"*-5",
+        b"\r:*",
+        b"3\r\n$2\r\n+",
+        b" \r\n$5\r\n 27*1\r\n$6\r\n80$-\n5\r\n*1\r\n$4\r\n0$+2\r\n*1 \r\n",
+    ),
 ]
 
 
-@pytest.mark.parametrize("first,second", SPLIT, ids=[repr(a)[:40] for a, _ in SPLIT])
-def test_requests_split_across_reads_like_redis(
-    redis_pair: Any, first: bytes, second: bytes
-) -> None:
+@pytest.mark.parametrize("chunks", SPLIT, ids=[repr(c[0])[:40] for c in SPLIT])
+def test_requests_split_across_reads_like_redis(redis_pair: Any, chunks: tuple[bytes, ...]) -> None:
     def run(target: Any) -> tuple[bytes, bool]:
         s = socket.create_connection((target.host, target.port), 5)
-        s.sendall(first)
-        time.sleep(0.1)  # two reads on the server side
-        s.sendall(second)
+        for i, chunk in enumerate(chunks):
+            if i:
+                time.sleep(0.05)  # one read per chunk on the server side
+            s.sendall(chunk)
         s.settimeout(0.3)
         out = b""
         try:

@@ -69,3 +69,85 @@ def test_replies_are_the_same_with_and_without_the_c_helpers(values: list[Any], 
         assert [encode(v, r3) for v in replies] == with_c
     finally:
         resp._bulk_array = saved
+
+
+def _mb(*args: bytes) -> bytes:
+    return resp.encode_request(list(args))
+
+
+_pieces = st.one_of(
+    st.lists(st.binary(max_size=6), min_size=1, max_size=4).map(lambda a: _mb(*a)),
+    st.sampled_from(
+        [
+            b"*0\r\n",
+            b"*-1\r\n",
+            b"*01\r\n$1\r\nx\r\n",
+            b"*1\r\n$01\r\nx\r\n",
+            b"*1\r\n$1\r\nxyz",
+            b"*1\r\n$1\r\nx\n\n",
+            b"PING\r\n",
+            b"+OK\r\n",
+            b"*1\r\n+x\r\n",
+            b"*1\r\n:1\r\n",
+            b"*2\r\n$1\r\nx\r\n*1\r\n$1\r\ny\r\n",
+            b"*1000000\r\n",
+            b"*999999\r\n",
+            b"$3\r\nfoo\r\n",
+            b"*1\r\n$20\r\n",
+            b"*1\r\n$-1\r\n",
+            b"*1 \r\n",
+            b"*\r\n",
+            b"\r\n",
+            b"*1\r\r\n",
+        ]
+    ),
+    st.binary(max_size=8),
+)
+
+
+def _parse_all(chunks: list[bytes], use_c: bool) -> tuple[list[list[bytes]], str | None]:
+    saved = resp._c_parse_requests
+    resp._c_parse_requests = saved if use_c else None
+    try:
+        parser = resp.RequestParser(max_bulk=16)
+        out: list[list[bytes]] = []
+        for chunk in chunks:
+            out += parser.feed(chunk)
+            if parser.error is not None:
+                return out, parser.error.msg
+        return out, None
+    finally:
+        resp._c_parse_requests = saved
+
+
+@needs_c
+@given(st.lists(_pieces, min_size=1, max_size=6), st.data())
+def test_parse_requests_reads_what_the_python_parser_reads(
+    pieces: list[bytes], data: st.DataObject
+) -> None:
+    blob = b"".join(pieces)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(blob)), max_size=3)))
+    chunks = [blob[i:j] for i, j in zip([0, *cuts], [*cuts, len(blob)], strict=True)]
+    assert _parse_all(chunks, True) == _parse_all(chunks, False)
+
+
+@needs_c
+@given(st.lists(st.lists(st.binary(max_size=20), min_size=1, max_size=4), min_size=1), st.data())
+def test_parse_requests_with_one_byte_changed(reqs: list[list[bytes]], data: st.DataObject) -> None:
+    blob = bytearray(b"".join(_mb(*r) for r in reqs))
+    i = data.draw(st.integers(0, len(blob) - 1))
+    blob[i] = data.draw(st.sampled_from(b"*$:+-0123456789\r\nx "))
+    assert _parse_all([bytes(blob)], True) == _parse_all([bytes(blob)], False)
+    assert _parse_all([bytes(blob[:i]), bytes(blob[i:])], True) == _parse_all(
+        [bytes(blob[:i]), bytes(blob[i:])], False
+    )
+
+
+@needs_c
+def test_parse_requests_stops_at_a_cut_frame() -> None:
+    P = _speedups.parse_requests
+    assert P(_mb(b"GET", b"k"), 100) == ([[b"GET", b"k"]], 20)
+    assert P(_mb(b"PING") + b"*2\r\n$3\r\nGET\r\n$1\r\nk", 100) == ([[b"PING"]], 14)
+    assert P(_mb(b"PING") + b"PING\r\n", 100) is None  # an inline command: the Python parser
+    assert P(b"*1\r\n$3\r\nfoo\r\n", 2) is None  # longer than max_bulk
+    assert P(b"*1000000\r\n", 10) is None  # 7 digits: hiredis must not see it
