@@ -222,10 +222,259 @@ fail:
     return NULL;
 }
 
+
+/* -- the dispatch loop's fast path (plugredis.protocol.RedisProtocol.run) -------------------- */
+
+static PyObject *str_fast, *str_argv, *str_calls, *str_ready;
+static PyObject *reply_ok, *reply_null2, *reply_null3, *int_one;
+static PyObject *simple_type; /* plugredis.resp.SimpleString, given by set_types() */
+
+enum { RUN_DONE, RUN_SLOW, RUN_ARITY, RUN_EXC, RUN_REPLY, RUN_READY, RUN_CHECK };
+
+#define BATCH_OUTPUT_MAX (1024 * 1024)
+
+#define BIG_REPLY 512
+#define STACK_ARGS 16
+
+static PyObject *
+run_result(Py_ssize_t i, int code, PyObject *obj)
+{
+    /* steals obj (may be NULL for None) */
+    if (obj == NULL) {
+        obj = Py_None;
+        Py_INCREF(obj);
+    }
+    return Py_BuildValue("(niN)", i, code, obj);
+}
+
+/* Append a small bytes reply for a simple handler result; 1 if done, 0 if Python must encode
+ * it, -1 on error. */
+static int
+append_simple(PyObject *out, PyObject *reply, PyObject *ok, int resp3, Py_ssize_t *big)
+{
+    PyObject *enc;
+    if (PyBytes_CheckExact(reply)) {
+        Py_ssize_t len = PyBytes_GET_SIZE(reply);
+        if (len >= BIG_REPLY)
+            return 0;
+        enc = PyBytes_FromStringAndSize(NULL, len + 5 + digits(len));
+        if (enc == NULL)
+            return -1;
+        char *p = PyBytes_AS_STRING(enc);
+        *p++ = '$';
+        p = write_len(p, len);
+        *p++ = '\r';
+        *p++ = '\n';
+        memcpy(p, PyBytes_AS_STRING(reply), (size_t)len);
+        p += len;
+        *p++ = '\r';
+        *p = '\n';
+    }
+    else if (reply == ok) {
+        enc = reply_ok;
+        Py_INCREF(enc);
+    }
+    else if (PyLong_CheckExact(reply)) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(reply, &overflow);
+        if (overflow)
+            return 0;
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        char buf[32], *q = buf;
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char digs[24];
+        int nd = 0;
+        do {
+            digs[nd++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        *q++ = ':';
+        if (v < 0)
+            *q++ = '-';
+        while (nd)
+            *q++ = digs[--nd];
+        *q++ = '\r';
+        *q++ = '\n';
+        enc = PyBytes_FromStringAndSize(buf, q - buf);
+        if (enc == NULL)
+            return -1;
+    }
+    else if (reply == Py_None) {
+        enc = resp3 ? reply_null3 : reply_null2;
+        Py_INCREF(enc);
+    }
+    else if ((PyObject *)Py_TYPE(reply) == simple_type) {
+        /* a status reply (+PONG): its bytes hold no CR or LF (SimpleString's contract) */
+        Py_ssize_t len = PyBytes_GET_SIZE(reply);
+        enc = PyBytes_FromStringAndSize(NULL, len + 3);
+        if (enc == NULL)
+            return -1;
+        char *p = PyBytes_AS_STRING(enc);
+        *p++ = '+';
+        memcpy(p, PyBytes_AS_STRING(reply), (size_t)len);
+        p += len;
+        *p++ = '\r';
+        *p = '\n';
+    }
+    else if (PyList_CheckExact(reply)) {
+        PyObject *a[1] = {reply};
+        enc = bulk_array(NULL, a, 1);
+        if (enc == NULL)
+            return -1;
+        if (enc == Py_None) {
+            Py_DECREF(enc);
+            return 0;
+        }
+        if (PyBytes_GET_SIZE(enc) >= BIG_REPLY)
+            *big += PyBytes_GET_SIZE(enc);
+    }
+    else {
+        return 0;
+    }
+    int r = PyList_Append(out, enc);
+    Py_DECREF(enc);
+    return r < 0 ? -1 : 1;
+}
+
+PyDoc_STRVAR(run_fast_doc,
+"run_fast(reqs, i, fast, client, out, ok, resp3, blocking) -> (i, code, obj)\n\n"
+"Run the requests ``reqs[i:]`` that take the dispatcher's fast path, appending their replies\n"
+"to ``out``, and stop at the first that needs Python: ``code`` says why (0 all done, 1 not a\n"
+"fast-path command, 2 wrong arity, 3 the handler raised ``obj``, 4 the reply ``obj`` needs the\n"
+"generic encoder, 5 blocked clients are ready, 6 array replies passed 1 MB: check the batch's\n"
+"output) and ``i`` is the index of that request (its handler has run for 3 to 6).  The\n"
+"pure-Python twin is RedisProtocol._run_py.");
+
+PyDoc_STRVAR(set_types_doc,
+"set_types(simple_string)\n\n"
+"The reply class run_fast encodes as a status reply (plugredis.resp.SimpleString).");
+
+static PyObject *
+set_types(PyObject *Py_UNUSED(self), PyObject *arg)
+{
+    if (!PyType_Check(arg) || !PyType_IsSubtype((PyTypeObject *)arg, &PyBytes_Type)) {
+        PyErr_SetString(PyExc_TypeError, "set_types(simple_string: type[bytes])");
+        return NULL;
+    }
+    Py_INCREF(arg);
+    Py_XSETREF(simple_type, arg);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8 || !PyList_Check(args[0]) || !PyDict_Check(args[2]) || !PyList_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_fast(reqs, i, fast, client, out, ok, resp3, blocking)");
+        return NULL;
+    }
+    PyObject *reqs = args[0], *fast = args[2], *client = args[3], *out = args[4];
+    PyObject *ok = args[5], *blocking = args[7];
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    int resp3 = PyObject_IsTrue(args[6]);
+    if (resp3 < 0)
+        return NULL;
+    PyObject *stack_buf[STACK_ARGS];
+    Py_ssize_t big = 0; /* bytes of big array replies appended by this call */
+    for (; i < PyList_GET_SIZE(reqs); i++) {
+        PyObject *argv = PyList_GET_ITEM(reqs, i);
+        if (!PyList_Check(argv) || PyList_GET_SIZE(argv) == 0)
+            return run_result(i, RUN_SLOW, NULL);
+        PyObject *entry = PyDict_GetItemWithError(fast, PyList_GET_ITEM(argv, 0));
+        if (entry == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            return run_result(i, RUN_SLOW, NULL);
+        }
+        PyObject *flag = PyObject_GetAttr(client, str_fast);
+        if (flag == NULL)
+            return NULL;
+        int is_fast = PyObject_IsTrue(flag);
+        Py_DECREF(flag);
+        if (is_fast < 0)
+            return NULL;
+        if (!is_fast || !PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4)
+            return run_result(i, RUN_SLOW, NULL);
+        PyObject *handler = PyTuple_GET_ITEM(entry, 0);
+        Py_ssize_t amin = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 1));
+        Py_ssize_t amax = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 2));
+        if ((amin == -1 || amax == -1) && PyErr_Occurred())
+            return NULL;
+        PyObject *spec = PyTuple_GET_ITEM(entry, 3);
+        Py_ssize_t argc = PyList_GET_SIZE(argv);
+        if (argc < amin || argc > amax)
+            return run_result(i, RUN_ARITY, NULL);
+        if (PyObject_SetAttr(client, str_argv, argv) < 0)
+            return NULL;
+        PyObject *calls = PyObject_GetAttr(spec, str_calls);
+        if (calls == NULL)
+            return NULL;
+        PyObject *one_more = PyNumber_Add(calls, int_one);
+        Py_DECREF(calls);
+        if (one_more == NULL)
+            return NULL;
+        int r = PyObject_SetAttr(spec, str_calls, one_more);
+        Py_DECREF(one_more);
+        if (r < 0)
+            return NULL;
+        /* handler(client, *argv[1:]) */
+        PyObject **stack = stack_buf;
+        if (argc > STACK_ARGS) {
+            stack = PyMem_Malloc((size_t)argc * sizeof(PyObject *));
+            if (stack == NULL)
+                return PyErr_NoMemory();
+        }
+        Py_INCREF(argv); /* keeps the arguments alive even if the handler edits the list */
+        stack[0] = client;
+        for (Py_ssize_t k = 1; k < argc; k++)
+            stack[k] = PyList_GET_ITEM(argv, k);
+        PyObject *reply = PyObject_Vectorcall(handler, stack, (size_t)argc, NULL);
+        Py_DECREF(argv);
+        if (stack != stack_buf)
+            PyMem_Free(stack);
+        if (reply == NULL) {
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            if (tb != NULL && value != NULL)
+                PyException_SetTraceback(value, tb);
+            Py_XDECREF(type);
+            Py_XDECREF(tb);
+            return run_result(i, RUN_EXC, value);
+        }
+        r = append_simple(out, reply, ok, resp3, &big);
+        if (r < 0) {
+            Py_DECREF(reply);
+            return NULL;
+        }
+        if (r == 0)
+            return run_result(i, RUN_REPLY, reply);
+        Py_DECREF(reply);
+        PyObject *ready = PyObject_GetAttr(blocking, str_ready);
+        if (ready == NULL)
+            return NULL;
+        int is_ready = PyObject_IsTrue(ready);
+        Py_DECREF(ready);
+        if (is_ready < 0)
+            return NULL;
+        if (is_ready)
+            return run_result(i, RUN_READY, NULL);
+        if (big > BATCH_OUTPUT_MAX)
+            return run_result(i, RUN_CHECK, NULL);
+    }
+    return run_result(i, RUN_DONE, NULL);
+}
+
 static PyMethodDef methods[] = {
     {"bulk_array", (PyCFunction)(void (*)(void))bulk_array, METH_FASTCALL, bulk_array_doc},
     {"parse_requests", (PyCFunction)(void (*)(void))parse_requests, METH_FASTCALL,
      parse_requests_doc},
+    {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL, run_fast_doc},
+    {"set_types", set_types, METH_O, set_types_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -244,5 +493,16 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
+    str_fast = PyUnicode_InternFromString("fast");
+    str_argv = PyUnicode_InternFromString("argv");
+    str_calls = PyUnicode_InternFromString("calls");
+    str_ready = PyUnicode_InternFromString("ready");
+    reply_ok = PyBytes_FromString("+OK\r\n");
+    reply_null2 = PyBytes_FromString("$-1\r\n");
+    reply_null3 = PyBytes_FromString("_\r\n");
+    int_one = PyLong_FromLong(1);
+    if (!int_one || !str_fast || !str_argv || !str_calls || !str_ready || !reply_ok || !reply_null2
+        || !reply_null3)
+        return NULL;
     return PyModule_Create(&module);
 }

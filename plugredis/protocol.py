@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 from collections import deque
 from time import perf_counter_ns, time_ns
 from typing import TYPE_CHECKING, Any, cast
@@ -42,7 +43,20 @@ from .blocking import BLOCKED
 from .clock import Clock
 from .commands import CommandError, CommandSpec
 from .connection import Client, ops_of
-from .resp import OK, QUEUED, RequestParser, encode_into
+from .resp import OK, QUEUED, RequestParser, SimpleString, encode_into
+
+try:  # the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
+    if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
+        raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
+    from ._speedups import run_fast as _c_run_fast
+    from ._speedups import set_types as _c_set_types
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    _c_run_fast = None
+else:
+    _c_set_types(SimpleString)
+
+#: why ``run_fast`` handed a request back (see plugredis/_speedups.c)
+RUN_DONE, RUN_SLOW, RUN_ARITY, RUN_EXC, RUN_REPLY, RUN_READY, RUN_CHECK = range(7)
 
 if TYPE_CHECKING:
     from .server import Server
@@ -198,6 +212,8 @@ class RedisProtocol(asyncio.Protocol):
     """One client connection."""
 
     __slots__ = (
+        "_big",
+        "_check",
         "client",
         "config_gen",
         "cur_out",
@@ -234,6 +250,9 @@ class RedisProtocol(asyncio.Protocol):
         self.cur_out: list[bytes] | None = None
         #: set by the slow path when it timed the command itself
         self.timed = False
+        #: bytes of big replies, and the size of ``out`` at which to check it, in a run
+        self._big = 0
+        self._check = 0
         #: when the output buffer first went over the soft limit (ms), 0 when it is under
         self.soft_since = 0
         #: the server runs on the real clock (time_ns gives its time snapshot too)
@@ -394,7 +413,68 @@ class RedisProtocol(asyncio.Protocol):
 
         Stops early (the rest goes to :attr:`pending`) when the client blocks, is paused by
         CLIENT PAUSE, closes, or when the replies pass :data:`BATCH_OUTPUT_MAX`.
+
+        Where the C helpers were built, ``run_fast`` runs the fast-path commands (and encodes
+        their bulk, ``+OK``, integer and null replies) and hands back every other case, which
+        the same Python code as the pure-Python loop (:meth:`_run_py`) deals with.
         """
+        if _c_run_fast is None:
+            self._run_py(reqs, out)
+            return
+        client = self.client
+        blocking = self.server.blocking
+        fast = self.fast_dispatch
+        resp3 = client.resp3
+        n = len(reqs)
+        i = 0
+        self._big = 0
+        self._check = len(out) + OUT_CHECK_EVERY
+        while True:
+            i, code, obj = _c_run_fast(reqs, i, fast, client, out, OK, resp3, blocking)
+            if code == RUN_DONE:
+                return
+            argv = reqs[i]
+            i += 1
+            if code == RUN_SLOW:
+                self.run_slow(argv, out)
+                resp3 = client.resp3
+                if client.closing:
+                    return
+                if client.block_state is not None or client.postponed:
+                    self.pending.extend(reqs[i:])
+                    return
+                if i < n and len(out) > self._check:
+                    if sum(map(len, out)) > BATCH_OUTPUT_MAX:
+                        self.pending.extend(reqs[i:])
+                        return
+                    self._check = len(out) + OUT_CHECK_EVERY
+                continue
+            spec = fast[argv[0]][3]
+            if code == RUN_ARITY:
+                self._wrong_arity(spec, out)
+            elif code == RUN_EXC:
+                self._handler_failed(spec, argv, obj, out)
+            elif code == RUN_REPLY:
+                if obj is BLOCKED:  # a handler that answers later, or never (SHUTDOWN)
+                    if client.block_state is not None:
+                        self.pending.extend(reqs[i:])
+                        return
+                    continue
+                if self._deliver(obj, out, resp3, i < n):
+                    self.pending.extend(reqs[i:])
+                    return
+                if blocking.ready:
+                    blocking.serve_ready()
+            elif code == RUN_READY:
+                blocking.serve_ready()
+            else:  # RUN_CHECK: big array replies
+                if i < n and sum(map(len, out)) > BATCH_OUTPUT_MAX:
+                    self.pending.extend(reqs[i:])
+                    return
+                self._check = len(out) + OUT_CHECK_EVERY
+
+    def _run_py(self, reqs: list[list[bytes]], out: list[bytes]) -> None:
+        """:meth:`run` in pure Python (the twin of ``plugredis._speedups.run_fast``)."""
         client = self.client
         server = self.server
         fast = self.fast_dispatch
@@ -402,8 +482,8 @@ class RedisProtocol(asyncio.Protocol):
         blocking = server.blocking
         n = len(reqs)
         i = 0
-        big = 0  # bytes of big replies so far
-        check = len(out) + OUT_CHECK_EVERY
+        self._big = 0
+        self._check = len(out) + OUT_CHECK_EVERY
         append = out.append
         for argv in reqs:
             i += 1
@@ -412,59 +492,32 @@ class RedisProtocol(asyncio.Protocol):
             if entry is not None and client.fast:
                 handler, amin, amax, spec = entry
                 if not amin <= len(argv) <= amax:
-                    spec.rejected_calls += 1
-                    server.stats.errors += 1
-                    self.ops.count_error(b"ERR")
-                    append(
-                        b"-ERR wrong number of arguments for '%s' command\r\n" % spec.name.encode()
-                    )
+                    self._wrong_arity(spec, out)
                     continue
                 client.argv = argv
                 spec.calls += 1
                 try:
                     reply = handler(client, *argv[1:])
-                except CommandError as e:
-                    spec.failed_calls += 1
-                    server.stats.errors += 1
-                    self.ops.count_error(e.message)
-                    append(e.encode())
-                    if blocking.ready:
-                        blocking.serve_ready()
-                    continue
-                except Exception as e:  # a bug in a handler must not take the server down
-                    spec.failed_calls += 1
-                    server.stats.errors += 1
-                    self.ops.count_error(b"ERR")
-                    log.exception("command %r failed", argv[0])
-                    append(b"-ERR internal error: %s\r\n" % _oneline(e))
+                except Exception as e:
+                    self._handler_failed(spec, argv, e, out)
                     continue
                 t = type(reply)
-                if t is bytes:
-                    blen = len(reply)
-                    append(b"$%d\r\n%s\r\n" % (blen, reply))
-                    if blen >= BIG_REPLY:
-                        big += blen
-                        if big > BATCH_OUTPUT_MAX and i < n:
-                            self.pending.extend(reqs[i:])
-                            return
+                if t is bytes and len(reply) < BIG_REPLY:
+                    append(b"$%d\r\n%s\r\n" % (len(reply), reply))
                 elif reply is OK:  # the commonest replies skip the generic encoder
                     append(b"+OK\r\n")
                 elif t is int:
                     append(b":%d\r\n" % reply)
                 elif reply is None:
                     append(b"_\r\n" if resp3 else b"$-1\r\n")
-                elif reply is BLOCKED:
+                elif reply is BLOCKED:  # a handler that answers later, or never (SHUTDOWN)
                     if client.block_state is not None:
                         self.pending.extend(reqs[i:])
                         return
-                    continue  # a handler that answers later or never (SHUTDOWN)
-                else:
-                    encode_into(reply, out, resp3)
-                    if len(out) > check:
-                        if i < n and sum(map(len, out)) > BATCH_OUTPUT_MAX:
-                            self.pending.extend(reqs[i:])
-                            return
-                        check = len(out) + OUT_CHECK_EVERY
+                    continue
+                elif self._deliver(reply, out, resp3, i < n):
+                    self.pending.extend(reqs[i:])
+                    return
                 if blocking.ready:
                     blocking.serve_ready()
                 continue
@@ -476,11 +529,59 @@ class RedisProtocol(asyncio.Protocol):
             if client.block_state is not None or client.postponed:
                 self.pending.extend(reqs[i:])
                 return
-            if i < n and len(out) > check:
+            if i < n and len(out) > self._check:
                 if sum(map(len, out)) > BATCH_OUTPUT_MAX:
                     self.pending.extend(reqs[i:])
                     return
-                check = len(out) + OUT_CHECK_EVERY
+                self._check = len(out) + OUT_CHECK_EVERY
+
+    def _wrong_arity(self, spec: CommandSpec, out: list[bytes]) -> None:
+        spec.rejected_calls += 1
+        self.server.stats.errors += 1
+        self.ops.count_error(b"ERR")
+        out.append(b"-ERR wrong number of arguments for '%s' command\r\n" % spec.name.encode())
+
+    def _handler_failed(
+        self, spec: CommandSpec, argv: list[bytes], e: BaseException, out: list[bytes]
+    ) -> None:
+        """A fast-path handler raised ``e``: a command error is the reply, anything else is a
+        bug in the handler, logged, which must not take the server down."""
+        spec.failed_calls += 1
+        self.server.stats.errors += 1
+        if isinstance(e, CommandError):
+            self.ops.count_error(e.message)
+            out.append(e.encode())
+            blocking = self.server.blocking
+            if blocking.ready:
+                blocking.serve_ready()
+            return
+        if not isinstance(e, Exception):  # KeyboardInterrupt, SystemExit: not ours to swallow
+            raise e
+        self.ops.count_error(b"ERR")
+        log.error("command %r failed", argv[0], exc_info=e)
+        out.append(b"-ERR internal error: %s\r\n" % _oneline(e))
+
+    def _deliver(self, reply: Any, out: list[bytes], resp3: bool, more: bool) -> bool:
+        """Encode a fast-path reply that is not a short bulk string, ``+OK``, an ``int``, a
+        null or BLOCKED: big bulk strings, containers...  True when the run must stop here (the
+        replies passed :data:`BATCH_OUTPUT_MAX` with ``more`` requests to run)."""
+        t = type(reply)
+        if t is bytes:
+            blen = len(reply)
+            out.append(b"$%d\r\n%s\r\n" % (blen, reply))
+            if blen >= BIG_REPLY:
+                self._big += blen
+                return more and self._big > BATCH_OUTPUT_MAX
+            return False
+        if t is int:
+            out.append(b":%d\r\n" % reply)
+            return False
+        encode_into(reply, out, resp3)
+        if len(out) > self._check:
+            if more and sum(map(len, out)) > BATCH_OUTPUT_MAX:
+                return True
+            self._check = len(out) + OUT_CHECK_EVERY
+        return False
 
     def run_slow(self, argv: list[bytes], out: list[bytes]) -> None:
         """Run one command with every check, in Redis's order; replies go to ``out``."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 from collections.abc import Callable, Iterable
 from itertools import repeat
@@ -36,6 +37,8 @@ from typing import Any
 import hiredis
 
 try:  # the optional C helpers (plugredis/_speedups.c); pure-Python twins below
+    if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
+        raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
     from ._speedups import bulk_array as _c_bulk_array
     from ._speedups import parse_requests as _c_parse_requests
 except ImportError:  # pragma: no cover - built wherever a C compiler is

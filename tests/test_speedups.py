@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,3 +154,28 @@ def test_parse_requests_stops_at_a_cut_frame() -> None:
     assert P(_mb(b"PING") + b"PING\r\n", 100) is None  # an inline command: the Python parser
     assert P(b"*1\r\n$3\r\nfoo\r\n", 2) is None  # longer than max_bulk
     assert P(b"*1000000\r\n", 10) is None  # 7 digits: hiredis must not see it
+
+
+@needs_c
+def test_the_pure_python_twins_pass_the_protocol_and_command_suites() -> None:
+    """The suites below again, in a fresh process where plugredis ignores its C helpers."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PLUGREDIS_NO_SPEEDUPS": "1"}
+    suites = [
+        "tests/test_resp.py",
+        "tests/test_bad_input.py",
+        "tests/test_transactions.py",
+        "tests/test_limits.py",
+        "tests/plugins/strings",
+        "tests/plugins/lists",
+    ]
+    check = "import plugredis.protocol as p, plugredis.resp as r; assert p._c_run_fast is None"
+    subprocess.run([sys.executable, "-c", check], env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", *suites],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
