@@ -469,12 +469,89 @@ run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     return run_result(i, RUN_DONE, NULL);
 }
 
+
+static int
+is_c_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+PyDoc_STRVAR(parse_inline_doc,
+"parse_inline(data, max_line) -> (requests, pos)\n\n"
+"The inline commands at the start of ``data``: whole lines (up to LF) without quotes or NUL\n"
+"bytes and at most max_line long, split at ASCII whitespace like ``bytes.split()`` (blank lines\n"
+"give no request).  Stops at ``pos``: the end, a '*' starting a frame, an unfinished line, or a\n"
+"line the caller's Python parser must read (quotes, NUL, too long).");
+
+static PyObject *
+parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse_inline(data: bytes, max_line: int)");
+        return NULL;
+    }
+    Py_ssize_t max_line = PyLong_AsSsize_t(args[1]);
+    if (max_line == -1 && PyErr_Occurred())
+        return NULL;
+    const char *base = PyBytes_AS_STRING(args[0]);
+    const char *end = base + PyBytes_GET_SIZE(args[0]);
+    const char *p = base;
+    PyObject *reqs = PyList_New(0);
+    if (reqs == NULL)
+        return NULL;
+    while (p < end && *p != '*') {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL || nl - p > max_line)
+            break;
+        int plain = 1;
+        for (const char *q = p; q < nl; q++) {
+            if (*q == '"' || *q == '\'' || *q == '\0') {
+                plain = 0;
+                break;
+            }
+        }
+        if (!plain)
+            break;
+        PyObject *req = PyList_New(0);
+        if (req == NULL)
+            goto fail;
+        const char *q = p;
+        while (q < nl) {
+            while (q < nl && is_c_space(*q))
+                q++;
+            if (q == nl)
+                break;
+            const char *w = q;
+            while (q < nl && !is_c_space(*q))
+                q++;
+            PyObject *arg = PyBytes_FromStringAndSize(w, q - w);
+            if (arg == NULL || PyList_Append(req, arg) < 0) {
+                Py_XDECREF(arg);
+                Py_DECREF(req);
+                goto fail;
+            }
+            Py_DECREF(arg);
+        }
+        if (PyList_GET_SIZE(req) && PyList_Append(reqs, req) < 0) {
+            Py_DECREF(req);
+            goto fail;
+        }
+        Py_DECREF(req);
+        p = nl + 1;
+    }
+    return Py_BuildValue("(Nn)", reqs, (Py_ssize_t)(p - base));
+fail:
+    Py_DECREF(reqs);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"bulk_array", (PyCFunction)(void (*)(void))bulk_array, METH_FASTCALL, bulk_array_doc},
     {"parse_requests", (PyCFunction)(void (*)(void))parse_requests, METH_FASTCALL,
      parse_requests_doc},
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL, run_fast_doc},
     {"set_types", set_types, METH_O, set_types_doc},
+    {"parse_inline", (PyCFunction)(void (*)(void))parse_inline, METH_FASTCALL, parse_inline_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -132,6 +132,21 @@ class Database:
             self.server.loosen(self, key)
         self.signal_modified(key)
 
+    def set_many(self, keys: list[bytes], values: list[bytes]) -> None:
+        """:meth:`set` of each string ``values[i]`` at ``keys[i]``, in order (MSET): one C-level
+        ``dict.update`` when no key is watched, waited on or listened to."""
+        server = self.server
+        if self.watched or self.waiters or server.registry.key_listeners:
+            for key, value in zip(keys, values, strict=True):
+                self.set(key, value)
+            return
+        self.data.update(zip(keys, values, strict=True))
+        expires = self.expires
+        if expires:
+            for key in keys:
+                expires.pop(key, None)
+        server.dirty += len(keys)
+
     def add(self, key: bytes, value: Any) -> None:
         """Store a new container created by a command (the key is known to be absent)."""
         self.data[key] = value

@@ -40,9 +40,11 @@ try:  # the optional C helpers (plugredis/_speedups.c); pure-Python twins below
     if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
         raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
     from ._speedups import bulk_array as _c_bulk_array
+    from ._speedups import parse_inline as _c_parse_inline
     from ._speedups import parse_requests as _c_parse_requests
 except ImportError:  # pragma: no cover - built wherever a C compiler is
     _c_bulk_array = None
+    _c_parse_inline = None
     _c_parse_requests = None
 
 __all__ = [
@@ -385,9 +387,15 @@ class RequestParser:
     # -- inline ---------------------------------------------------------------------------------
 
     def _feed_inline(self, data: bytes, out: list[list[bytes]]) -> bytes:
-        """Parse inline lines from ``data`` until a ``*`` starts a frame; return what is left."""
+        """Parse inline lines from ``data`` until a ``*`` starts a frame; return what is left.
+
+        Where the C helpers were built, ``parse_inline`` first takes the plain lines (no quotes,
+        no NUL) and this loop goes on from where it stopped."""
         pos = 0
         n = len(data)
+        if _c_parse_inline is not None:
+            reqs, pos = _c_parse_inline(data, PROTO_INLINE_MAX_SIZE)
+            out += reqs
         while pos < n:
             if data[pos] == 0x2A:  # '*': back to multibulk
                 self._inline = b""

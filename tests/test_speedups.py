@@ -97,6 +97,15 @@ _pieces = st.one_of(
             b"*999999\r\n",
             b"$3\r\nfoo\r\n",
             b"*1\r\n$20\r\n",
+            b"PING\r\n",
+            b"SET a  b\r\n",
+            b" \t\r\n",
+            b'SET "a b" c\n',
+            b"ECHO 'x'\r\n",
+            b"GET k\x00x\n",
+            b"GET\x0bk\x0c\r\n",
+            b"x" * 40 + b"\n",
+            b"ECHO \xff\x1c\n",
             b"*1\r\n$-1\r\n",
             b"*1 \r\n",
             b"*\r\n",
@@ -108,9 +117,21 @@ _pieces = st.one_of(
 )
 
 
+@needs_c
+def test_parse_inline_takes_plain_lines_and_stops_at_the_rest() -> None:
+    P = _speedups.parse_inline
+    assert P(b"PING\r\nSET a  b\n\r\n", 100) == ([[b"PING"], [b"SET", b"a", b"b"]], 17)
+    assert P(b"PING\r\n*1\r\n", 100) == ([[b"PING"]], 6)  # a frame starts
+    assert P(b"PING\r\nGET", 100) == ([[b"PING"]], 6)  # an unfinished line
+    assert P(b'ECHO "a"\nPING\n', 100) == ([], 0)  # quotes: the Python parser
+    assert P(b"ECHO a\x00\n", 100) == ([], 0)
+    assert P(b"PING\n" + b"x" * 11 + b"\n", 10) == ([[b"PING"]], 5)  # too long: Python errs
+
+
 def _parse_all(chunks: list[bytes], use_c: bool) -> tuple[list[list[bytes]], str | None]:
-    saved = resp._c_parse_requests
-    resp._c_parse_requests = saved if use_c else None
+    saved = resp._c_parse_requests, resp._c_parse_inline
+    if not use_c:
+        resp._c_parse_requests = resp._c_parse_inline = None
     try:
         parser = resp.RequestParser(max_bulk=16)
         out: list[list[bytes]] = []
@@ -120,7 +141,7 @@ def _parse_all(chunks: list[bytes], use_c: bool) -> tuple[list[list[bytes]], str
                 return out, parser.error.msg
         return out, None
     finally:
-        resp._c_parse_requests = saved
+        resp._c_parse_requests, resp._c_parse_inline = saved
 
 
 @needs_c

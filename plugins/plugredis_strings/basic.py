@@ -431,9 +431,7 @@ def mset(ctx: Client, *args: bytes) -> Any:
     """MSET key value [key value ...]"""
     if len(args) % 2:
         raise CommandError("ERR wrong number of arguments for 'mset' command")
-    set_key = ctx.db.set
-    for i in range(0, len(args), 2):
-        set_key(args[i], args[i + 1])
+    ctx.db.set_many(list(args[::2]), list(args[1::2]))
     return OK
 
 
