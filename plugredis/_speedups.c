@@ -32,6 +32,22 @@ write_len(char *p, Py_ssize_t n)
     return p;
 }
 
+/* Write the bulk string "$<len>\r\n<data>\r\n" of a bytes object at p; return the end. */
+static char *
+write_bulk(char *p, PyObject *b)
+{
+    Py_ssize_t len = PyBytes_GET_SIZE(b);
+    *p++ = '$';
+    p = write_len(p, len);
+    *p++ = '\r';
+    *p++ = '\n';
+    memcpy(p, PyBytes_AS_STRING(b), (size_t)len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
 PyDoc_STRVAR(bulk_array_doc,
 "bulk_array(items, prefix=b'*', count=len(items)) -> bytes | None\n\n"
 "The RESP array (or set, push, map with another prefix) of a list or tuple whose items are\n"
@@ -89,18 +105,8 @@ bulk_array(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     p = write_len(p, count);
     *p++ = '\r';
     *p++ = '\n';
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *it = items[i];
-        Py_ssize_t len = PyBytes_GET_SIZE(it);
-        *p++ = '$';
-        p = write_len(p, len);
-        *p++ = '\r';
-        *p++ = '\n';
-        memcpy(p, PyBytes_AS_STRING(it), (size_t)len);
-        p += len;
-        *p++ = '\r';
-        *p++ = '\n';
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        p = write_bulk(p, items[i]);
     return out;
 }
 
@@ -171,6 +177,8 @@ parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t narg
         if (r == 0)
             goto cut;
         p = next;
+        if (count > (end - p) / 6) /* each element takes 6 bytes at least: "$0\r\n\r\n" */
+            goto cut;              /* so the frame is cut: no list of that size for it */
         PyObject *req = PyList_New((Py_ssize_t)count);
         if (req == NULL)
             goto fail;
@@ -260,15 +268,7 @@ append_simple(PyObject *out, PyObject *reply, PyObject *ok, int resp3, Py_ssize_
         enc = PyBytes_FromStringAndSize(NULL, len + 5 + digits(len));
         if (enc == NULL)
             return -1;
-        char *p = PyBytes_AS_STRING(enc);
-        *p++ = '$';
-        p = write_len(p, len);
-        *p++ = '\r';
-        *p++ = '\n';
-        memcpy(p, PyBytes_AS_STRING(reply), (size_t)len);
-        p += len;
-        *p++ = '\r';
-        *p = '\n';
+        write_bulk(PyBytes_AS_STRING(enc), reply);
     }
     else if (reply == ok) {
         enc = reply_ok;
@@ -428,11 +428,14 @@ run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
             if (stack == NULL)
                 return PyErr_NoMemory();
         }
-        Py_INCREF(argv); /* keeps the arguments alive even if the handler edits the list */
+        /* keep the arguments and the handler alive whatever the handler does to them */
+        Py_INCREF(argv);
+        Py_INCREF(handler);
         stack[0] = client;
         for (Py_ssize_t k = 1; k < argc; k++)
             stack[k] = PyList_GET_ITEM(argv, k);
         PyObject *reply = PyObject_Vectorcall(handler, stack, (size_t)argc, NULL);
+        Py_DECREF(handler);
         Py_DECREF(argv);
         if (stack != stack_buf)
             PyMem_Free(stack);

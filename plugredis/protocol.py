@@ -436,18 +436,9 @@ class RedisProtocol(asyncio.Protocol):
             argv = reqs[i]
             i += 1
             if code == RUN_SLOW:
-                self.run_slow(argv, out)
+                if self._slow(argv, reqs, i, out):
+                    return
                 resp3 = client.resp3
-                if client.closing:
-                    return
-                if client.block_state is not None or client.postponed:
-                    self.pending.extend(reqs[i:])
-                    return
-                if i < n and len(out) > self._check:
-                    if sum(map(len, out)) > BATCH_OUTPUT_MAX:
-                        self.pending.extend(reqs[i:])
-                        return
-                    self._check = len(out) + OUT_CHECK_EVERY
                 continue
             spec = fast[argv[0]][3]
             if code == RUN_ARITY:
@@ -522,18 +513,26 @@ class RedisProtocol(asyncio.Protocol):
                     blocking.serve_ready()
                 continue
             # -- everything else --
-            self.run_slow(argv, out)
+            if self._slow(argv, reqs, i, out):
+                return
             resp3 = client.resp3
-            if client.closing:
-                return
-            if client.block_state is not None or client.postponed:
+
+    def _slow(self, argv: list[bytes], reqs: list[list[bytes]], i: int, out: list[bytes]) -> bool:
+        """Run ``argv`` on the slow path; True when the run stops there (``reqs[i:]`` is then
+        pending, or dropped when the client closes)."""
+        self.run_slow(argv, out)
+        client = self.client
+        if client.closing:
+            return True
+        if client.block_state is not None or client.postponed:
+            self.pending.extend(reqs[i:])
+            return True
+        if i < len(reqs) and len(out) > self._check:
+            if sum(map(len, out)) > BATCH_OUTPUT_MAX:
                 self.pending.extend(reqs[i:])
-                return
-            if i < n and len(out) > self._check:
-                if sum(map(len, out)) > BATCH_OUTPUT_MAX:
-                    self.pending.extend(reqs[i:])
-                    return
-                self._check = len(out) + OUT_CHECK_EVERY
+                return True
+            self._check = len(out) + OUT_CHECK_EVERY
+        return False
 
     def _wrong_arity(self, spec: CommandSpec, out: list[bytes]) -> None:
         spec.rejected_calls += 1

@@ -23,11 +23,9 @@ pytestmark = pytest.mark.plugredis(plugins=PLUGINS)
 
 
 @pytest.fixture
-def r(plugredis_server: Any) -> Any:
+def r(plugredis_server: Any, plugredis_client: Any) -> Any:
     plugredis_server.flush()
-    client = plugredis_server.client()
-    yield client
-    client.close()
+    return plugredis_client
 
 
 def stored(handle: Any, key: str, db: int = 0) -> Any:
