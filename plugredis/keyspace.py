@@ -38,7 +38,7 @@ ACTIVE_EXPIRE_BATCH = 200
 class Database:
     """One numbered database (``SELECT n``)."""
 
-    __slots__ = ("_heap", "data", "expires", "id", "server", "waiters", "watched")
+    __slots__ = ("_heap", "data", "expires", "id", "listeners", "server", "waiters", "watched")
 
     def __init__(self, index: int, server: Server) -> None:
         self.id = index
@@ -53,6 +53,8 @@ class Database:
         self.watched: dict[bytes, set[Client]] = {}
         #: key -> clients blocked on it (FIFO), maintained by plugredis.blocking
         self.waiters: dict[bytes, Any] = {}
+        #: the server's key event listeners (``registry.key_listeners``, the same list)
+        self.listeners: list[Any] = []
 
     def __len__(self) -> int:
         return len(self.data)
@@ -199,9 +201,8 @@ class Database:
         listeners (the ``register_key_listeners`` hook) what happened: ``"written"`` (default),
         ``"deleted"``, ``"expired"``, ``"renamed_from"``, ``"renamed_to"``.
         """
-        server = self.server
-        server.dirty += 1
-        listeners = server.registry.key_listeners
+        self.server.dirty += 1
+        listeners = self.listeners
         if listeners:
             for callback in listeners:
                 callback(event, self.id, key)
@@ -211,7 +212,7 @@ class Database:
                 for c in clients:
                     c.dirty_cas = True
         if self.waiters and key in self.waiters:
-            server.blocking.signal(self, key)
+            self.server.blocking.signal(self, key)
 
     def touch_all_watched(self) -> None:
         """Invalidate every WATCH on this database (FLUSHDB, FLUSHALL, SWAPDB)."""

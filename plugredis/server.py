@@ -139,6 +139,8 @@ class Server:
         self._compact_soon = False
         self.pm, self.plugin_names = build_plugin_manager(plugins, extra_plugins)
         self.registry = Registry()
+        for db in self.dbs:  # one attribute away from signal_modified
+            db.listeners = self.registry.key_listeners
         self._assemble()
         self._listeners: list[asyncio.AbstractServer] = []
         self._tasks: list[asyncio.Task[Any]] = []

@@ -45,7 +45,12 @@ def _incr(ctx: Client, key: bytes, delta: int) -> int:
             old = db.lookup_write(key, bytes)  # lazy expiry first
         elif type(old) is not bytes:
             raise WrongTypeError()
-    value = 0 if old is None else _stored_int(old)
+    if old is None:
+        value = 0
+    elif old.isdigit() and len(old) < 19 and (old[0] != 0x30 or len(old) == 1):
+        value = int(old)  # the common case: a canonical counter under 10**18
+    else:
+        value = _stored_int(old)  # every other spelling, checked exactly
     new = value + delta
     if new > LLONG_MAX or new < LLONG_MIN:
         raise CommandError(OVERFLOW)
