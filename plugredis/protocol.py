@@ -425,7 +425,6 @@ class RedisProtocol(asyncio.Protocol):
         blocking = self.server.blocking
         fast = self.fast_dispatch
         resp3 = client.resp3
-        n = len(reqs)
         i = 0
         self._big = 0
         self._check = len(out) + OUT_CHECK_EVERY
@@ -440,29 +439,17 @@ class RedisProtocol(asyncio.Protocol):
                     return
                 resp3 = client.resp3
                 continue
-            spec = fast[argv[0]][3]
             if code == RUN_ARITY:
-                self._wrong_arity(spec, out)
+                self._wrong_arity(fast[argv[0]][3], out)
             elif code == RUN_EXC:
-                self._handler_failed(spec, argv, obj, out)
+                self._handler_failed(fast[argv[0]][3], argv, obj, out)
             elif code == RUN_REPLY:
-                if obj is BLOCKED:  # a handler that answers later, or never (SHUTDOWN)
-                    if client.block_state is not None:
-                        self.pending.extend(reqs[i:])
-                        return
-                    continue
-                if self._deliver(obj, out, resp3, i < n):
-                    self.pending.extend(reqs[i:])
+                if self._reply(obj, reqs, i, out, resp3):
                     return
-                if blocking.ready:
-                    blocking.serve_ready()
             elif code == RUN_READY:
                 blocking.serve_ready()
-            else:  # RUN_CHECK: big array replies
-                if i < n and sum(map(len, out)) > BATCH_OUTPUT_MAX:
-                    self.pending.extend(reqs[i:])
-                    return
-                self._check = len(out) + OUT_CHECK_EVERY
+            elif self._output_full(reqs, i, out):  # RUN_CHECK: big array replies
+                return
 
     def _run_py(self, reqs: list[list[bytes]], out: list[bytes]) -> None:
         """:meth:`run` in pure Python (the twin of ``plugredis._speedups.run_fast``)."""
@@ -471,7 +458,6 @@ class RedisProtocol(asyncio.Protocol):
         fast = self.fast_dispatch
         resp3 = client.resp3
         blocking = server.blocking
-        n = len(reqs)
         i = 0
         self._big = 0
         self._check = len(out) + OUT_CHECK_EVERY
@@ -501,14 +487,10 @@ class RedisProtocol(asyncio.Protocol):
                     append(b":%d\r\n" % reply)
                 elif reply is None:
                     append(b"_\r\n" if resp3 else b"$-1\r\n")
-                elif reply is BLOCKED:  # a handler that answers later, or never (SHUTDOWN)
-                    if client.block_state is not None:
-                        self.pending.extend(reqs[i:])
+                else:
+                    if self._reply(reply, reqs, i, out, resp3):
                         return
                     continue
-                elif self._deliver(reply, out, resp3, i < n):
-                    self.pending.extend(reqs[i:])
-                    return
                 if blocking.ready:
                     blocking.serve_ready()
                 continue
@@ -527,11 +509,16 @@ class RedisProtocol(asyncio.Protocol):
         if client.block_state is not None or client.postponed:
             self.pending.extend(reqs[i:])
             return True
-        if i < len(reqs) and len(out) > self._check:
-            if sum(map(len, out)) > BATCH_OUTPUT_MAX:
-                self.pending.extend(reqs[i:])
-                return True
-            self._check = len(out) + OUT_CHECK_EVERY
+        return i < len(reqs) and len(out) > self._check and self._output_full(reqs, i, out)
+
+    def _output_full(self, reqs: list[list[bytes]], i: int, out: list[bytes]) -> bool:
+        """True when the batch's replies passed :data:`BATCH_OUTPUT_MAX` with requests left to
+        run (``reqs[i:]`` is then pending); else the next check is :data:`OUT_CHECK_EVERY`
+        replies away."""
+        if i < len(reqs) and sum(map(len, out)) > BATCH_OUTPUT_MAX:
+            self.pending.extend(reqs[i:])
+            return True
+        self._check = len(out) + OUT_CHECK_EVERY
         return False
 
     def _wrong_arity(self, spec: CommandSpec, out: list[bytes]) -> None:
@@ -560,26 +547,36 @@ class RedisProtocol(asyncio.Protocol):
         log.error("command %r failed", argv[0], exc_info=e)
         out.append(b"-ERR internal error: %s\r\n" % _oneline(e))
 
-    def _deliver(self, reply: Any, out: list[bytes], resp3: bool, more: bool) -> bool:
-        """Encode a fast-path reply that is not a short bulk string, ``+OK``, an ``int``, a
-        null or BLOCKED: big bulk strings, containers...  True when the run must stop here (the
-        replies passed :data:`BATCH_OUTPUT_MAX` with ``more`` requests to run)."""
+    def _reply(
+        self, reply: Any, reqs: list[list[bytes]], i: int, out: list[bytes], resp3: bool
+    ) -> bool:
+        """Deliver a fast-path reply that is not a short bulk string, ``+OK``, an ``int`` or a
+        null (big bulk strings, containers, BLOCKED...), then serve ready blocked clients.  True
+        when the run stops here (``reqs[i:]`` is then pending): the client blocked, or the
+        replies passed :data:`BATCH_OUTPUT_MAX`."""
+        if reply is BLOCKED:  # a handler that answers later, or never (SHUTDOWN)
+            if self.client.block_state is not None:
+                self.pending.extend(reqs[i:])
+                return True
+            return False
         t = type(reply)
         if t is bytes:
             blen = len(reply)
             out.append(b"$%d\r\n%s\r\n" % (blen, reply))
             if blen >= BIG_REPLY:
                 self._big += blen
-                return more and self._big > BATCH_OUTPUT_MAX
-            return False
-        if t is int:
+                if self._big > BATCH_OUTPUT_MAX and i < len(reqs):
+                    self.pending.extend(reqs[i:])
+                    return True
+        elif t is int:
             out.append(b":%d\r\n" % reply)
-            return False
-        encode_into(reply, out, resp3)
-        if len(out) > self._check:
-            if more and sum(map(len, out)) > BATCH_OUTPUT_MAX:
+        else:
+            encode_into(reply, out, resp3)
+            if len(out) > self._check and self._output_full(reqs, i, out):
                 return True
-            self._check = len(out) + OUT_CHECK_EVERY
+        blocking = self.server.blocking
+        if blocking.ready:
+            blocking.serve_ready()
         return False
 
     def run_slow(self, argv: list[bytes], out: list[bytes]) -> None:

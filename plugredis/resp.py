@@ -470,7 +470,6 @@ class RequestParser:
             return
         new = out[first:] if first else out
         if not new:  # no frame ended in this read
-            self._reader = hiredis.Reader()  # the cut frame is the scanner's
             self._start_cut(data, 0)
             return
         if len(new) == 1 and new[0]:
@@ -496,7 +495,6 @@ class RequestParser:
                 return
             end = len(done)
             if end < len(data):  # and a frame is cut
-                self._reader = hiredis.Reader()  # the cut frame is the scanner's
                 self._start_cut(data, end)
             return
         # Did the read end where the last frame ends?  At a frame boundary hiredis returns the
@@ -511,7 +509,6 @@ class RequestParser:
         # A frame is cut: start again from just after the last whole one (every frame is
         # canonical here, so its length follows from its arguments).
         start = self._offset_after(out, first)
-        self._reader = hiredis.Reader()  # the cut frame is the scanner's
         self._start_cut(data, start)
 
     def _redo(self, data: bytes, out: list[list[bytes]], first: int) -> None:
@@ -526,7 +523,9 @@ class RequestParser:
 
     def _start_cut(self, data: bytes, start: int) -> None:
         """The frame at ``data[start:]`` is cut by the end of the read: follow it (headers
-        checked, arguments collected) until it ends, exactly as Redis reads it."""
+        checked, arguments collected) until it ends, exactly as Redis reads it.  hiredis only
+        ever reads whole reads: whatever it was fed of this one is dropped."""
+        self._reader = hiredis.Reader()
         scanner = FrameScanner(collect=True, max_bulk=self.max_bulk)
         scanner.feed(data, start)
         self._scanner = scanner
