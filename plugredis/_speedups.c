@@ -139,6 +139,23 @@ read_line_number(const char *p, const char *end, int maxdigits, long long *value
     return 1;
 }
 
+/* The (data: bytes, limit: int) arguments of the two parsers: 0, or -1 with a TypeError. */
+static int
+parser_args(PyObject *const *args, Py_ssize_t nargs, const char *usage, const char **base,
+            const char **end, long long *limit)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    *limit = PyLong_AsLongLong(args[1]);
+    if (*limit == -1 && PyErr_Occurred())
+        return -1;
+    *base = PyBytes_AS_STRING(args[0]);
+    *end = *base + PyBytes_GET_SIZE(args[0]);
+    return 0;
+}
+
 PyDoc_STRVAR(parse_requests_doc,
 "parse_requests(data, max_bulk) -> (requests, end) | None\n\n"
 "The requests (lists of bytes) in ``data``, a read that starts at a frame boundary, when every\n"
@@ -151,15 +168,11 @@ PyDoc_STRVAR(parse_requests_doc,
 static PyObject *
 parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "parse_requests(data: bytes, max_bulk: int)");
+    const char *base, *end;
+    long long max_bulk;
+    if (parser_args(args, nargs, "parse_requests(data: bytes, max_bulk: int)", &base, &end,
+                    &max_bulk) < 0)
         return NULL;
-    }
-    long long max_bulk = PyLong_AsLongLong(args[1]);
-    if (max_bulk == -1 && PyErr_Occurred())
-        return NULL;
-    const char *base = PyBytes_AS_STRING(args[0]);
-    const char *end = base + PyBytes_GET_SIZE(args[0]);
     const char *p = base;
     PyObject *reqs = PyList_New(0);
     if (reqs == NULL)
@@ -489,15 +502,11 @@ PyDoc_STRVAR(parse_inline_doc,
 static PyObject *
 parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "parse_inline(data: bytes, max_line: int)");
+    const char *base, *end;
+    long long max_line;
+    if (parser_args(args, nargs, "parse_inline(data: bytes, max_line: int)", &base, &end,
+                    &max_line) < 0)
         return NULL;
-    }
-    Py_ssize_t max_line = PyLong_AsSsize_t(args[1]);
-    if (max_line == -1 && PyErr_Occurred())
-        return NULL;
-    const char *base = PyBytes_AS_STRING(args[0]);
-    const char *end = base + PyBytes_GET_SIZE(args[0]);
     const char *p = base;
     PyObject *reqs = PyList_New(0);
     if (reqs == NULL)

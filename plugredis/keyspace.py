@@ -138,7 +138,7 @@ class Database:
         """:meth:`set` of each string ``values[i]`` at ``keys[i]``, in order (MSET): one C-level
         ``dict.update`` when no key is watched, waited on or listened to."""
         server = self.server
-        if self.watched or self.waiters or server.registry.key_listeners:
+        if self.watched or self.waiters or self.listeners:
             for key, value in zip(keys, values, strict=True):
                 self.set(key, value)
             return

@@ -84,6 +84,14 @@ class TypeSpec:
             return unpack(cast(bytes, value))
         return value
 
+    def packed(self, value: Any) -> Any:
+        """The packed image of ``value`` (a ``packed_type`` instance), or None when the type
+        does not pack or keeps this value as it is."""
+        if self.pack is None or self.packed_type is None:
+            return None
+        image = self.pack(value)
+        return None if image is None else self.packed_type(image)
+
     def clone(self, value: Any) -> Any:
         """An independent copy of ``value`` (COPY, and snapshots that must not share state)."""
         if type(value) is self.packed_type:

@@ -541,12 +541,12 @@ class Server:
             if spec is None:
                 continue
             try:
-                image = spec.pack(v)  # type: ignore[misc]
+                image = spec.packed(v)
             except Exception:
                 log.exception("plugin %r failed to pack the value of %r", spec.plugin, key)
                 continue
             if image is not None:
-                data[key] = spec.packed_type(image)  # type: ignore[misc]
+                data[key] = image
 
     # -- helpers for commands -------------------------------------------------------------------
 

@@ -464,10 +464,9 @@ def read_rdb(
                 )
             try:
                 value = spec.from_rdb(kind, plain)
-                if spec.pack is not None:  # small containers are stored packed (at rest)
-                    image = spec.pack(value)
-                    if image is not None:
-                        value = spec.packed_type(image)  # type: ignore[misc]
+                image = spec.packed(value)  # small containers are stored packed (at rest)
+                if image is not None:
+                    value = image
             except Exception as e:
                 raise LoadError(
                     f"plugin {spec.plugin!r} refused the {kind} value of key {key!r} in "
