@@ -4,6 +4,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <time.h>
+#include "structmember.h"
 
 /* Decimal digits of a non-negative length. */
 static Py_ssize_t
@@ -165,14 +167,12 @@ PyDoc_STRVAR(parse_requests_doc,
 "read).  None for anything else (inline commands, empty or negative counts, other headers,\n"
 "leading zeros...), which the caller's exact parser then reads.");
 
+/* The requests in [base, end) (see parse_requests): a new list, or a new reference to None when
+ * the read is not made only of canonical frames, or NULL on error.  *endpos is where the last
+ * whole frame ends. */
 static PyObject *
-parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+parse_frames(const char *base, const char *end, long long max_bulk, Py_ssize_t *endpos)
 {
-    const char *base, *end;
-    long long max_bulk;
-    if (parser_args(args, nargs, "parse_requests(data: bytes, max_bulk: int)", &base, &end,
-                    &max_bulk) < 0)
-        return NULL;
     const char *p = base;
     PyObject *reqs = PyList_New(0);
     if (reqs == NULL)
@@ -234,13 +234,29 @@ parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t narg
     }
     frame = p;
 cut:
-    return Py_BuildValue("(Nn)", reqs, (Py_ssize_t)(frame - base));
+    *endpos = (Py_ssize_t)(frame - base);
+    return reqs;
 bail:
     Py_DECREF(reqs);
     Py_RETURN_NONE;
 fail:
     Py_DECREF(reqs);
     return NULL;
+}
+
+static PyObject *
+parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    const char *base, *end;
+    long long max_bulk;
+    if (parser_args(args, nargs, "parse_requests(data: bytes, max_bulk: int)", &base, &end,
+                    &max_bulk) < 0)
+        return NULL;
+    Py_ssize_t endpos = 0;
+    PyObject *reqs = parse_frames(base, end, max_bulk, &endpos);
+    if (reqs == NULL || reqs == Py_None)
+        return reqs;
+    return Py_BuildValue("(Nn)", reqs, endpos);
 }
 
 
@@ -257,6 +273,43 @@ enum { RUN_DONE, RUN_SLOW, RUN_ARITY, RUN_EXC, RUN_REPLY, RUN_READY, RUN_CHECK }
 #define BIG_REPLY 512
 #define STACK_ARGS 16
 
+/* Slot offsets of the classes serve() and run_loop() read, given by set_serve_types(); a class
+ * that is not the registered one (a subclass) is read through getattr, or served by Python. */
+static PyTypeObject *protocol_type, *client_type, *parser_type;
+static Py_ssize_t off_p_client, off_p_parser, off_p_pending, off_p_ops, off_p_server,
+    off_p_config_gen, off_p_real_clock, off_p_transport, off_p_timed, off_p_fast_dispatch;
+static Py_ssize_t off_c_fast, off_c_argv, off_c_closing, off_c_block_state, off_c_postponed,
+    off_c_push_class, off_c_resp3, off_c_last_interaction;
+static Py_ssize_t off_r_cut_len, off_r_inline, off_r_error, off_r_max_bulk;
+static PyObject *str_config_gen, *str_obuf_normal, *str_now_ms, *str_blocking, *str_batch_ns,
+    *str_alert_ns, *str_write;
+
+/* The value in a __slots__ slot (borrowed; NULL when the slot is unset). */
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+static void
+slot_set(PyObject *obj, Py_ssize_t off, PyObject *value)
+{
+    PyObject *old = SLOT(obj, off);
+    Py_INCREF(value);
+    SLOT(obj, off) = value;
+    Py_XDECREF(old);
+}
+
+/* 1 for a false value that needs no call to tell (False, None, 0, b""), 0 for one that is
+ * plainly true or needs PyObject_IsTrue: the caller then takes the general path. */
+static int
+plainly_false(PyObject *v)
+{
+    if (v == Py_False || v == Py_None)
+        return 1;
+    if (PyLong_CheckExact(v))
+        return Py_SIZE(v) == 0;
+    if (PyBytes_CheckExact(v))
+        return PyBytes_GET_SIZE(v) == 0;
+    return 0;
+}
+
 static PyObject *
 run_result(Py_ssize_t i, int code, PyObject *obj)
 {
@@ -265,7 +318,17 @@ run_result(Py_ssize_t i, int code, PyObject *obj)
         obj = Py_None;
         Py_INCREF(obj);
     }
-    return Py_BuildValue("(niN)", i, code, obj);
+    PyObject *index = PyLong_FromSsize_t(i);
+    PyObject *result = index == NULL ? NULL : PyTuple_New(3);
+    if (result == NULL) {
+        Py_XDECREF(index);
+        Py_DECREF(obj);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 0, index);
+    PyTuple_SET_ITEM(result, 1, PyLong_FromLong(code)); /* a cached small int: cannot fail */
+    PyTuple_SET_ITEM(result, 2, obj);
+    return result;
 }
 
 /* Append a small bytes reply for a simple handler result; 1 if done, 0 if Python must encode
@@ -375,71 +438,77 @@ set_types(PyObject *Py_UNUSED(self), PyObject *arg)
     Py_RETURN_NONE;
 }
 
-static PyObject *
-run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+/* Run the fast-path requests reqs[i:] (see run_fast); return the index where the run stopped,
+ * with *code why and *obj a new reference (or NULL), or -1 with an exception set. */
+static Py_ssize_t
+run_loop(PyObject *reqs, Py_ssize_t i, PyObject *fast, PyObject *client, PyObject *out,
+         PyObject *ok, int resp3, PyObject *blocking, int *code, PyObject **obj)
 {
-    if (nargs != 8 || !PyList_Check(args[0]) || !PyDict_Check(args[2]) || !PyList_Check(args[4])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "run_fast(reqs, i, fast, client, out, ok, resp3, blocking)");
-        return NULL;
-    }
-    PyObject *reqs = args[0], *fast = args[2], *client = args[3], *out = args[4];
-    PyObject *ok = args[5], *blocking = args[7];
-    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
-    if (i == -1 && PyErr_Occurred())
-        return NULL;
-    int resp3 = PyObject_IsTrue(args[6]);
-    if (resp3 < 0)
-        return NULL;
     PyObject *stack_buf[STACK_ARGS];
     Py_ssize_t big = 0; /* bytes of big array replies appended by this call */
+    int slotted = client_type != NULL && Py_TYPE(client) == client_type;
+    *obj = NULL;
     for (; i < PyList_GET_SIZE(reqs); i++) {
         PyObject *argv = PyList_GET_ITEM(reqs, i);
         if (!PyList_Check(argv) || PyList_GET_SIZE(argv) == 0)
-            return run_result(i, RUN_SLOW, NULL);
+            goto slow;
         PyObject *entry = PyDict_GetItemWithError(fast, PyList_GET_ITEM(argv, 0));
         if (entry == NULL) {
             if (PyErr_Occurred())
-                return NULL;
-            return run_result(i, RUN_SLOW, NULL);
+                return -1;
+            goto slow;
         }
-        PyObject *flag = PyObject_GetAttr(client, str_fast);
-        if (flag == NULL)
-            return NULL;
-        int is_fast = PyObject_IsTrue(flag);
-        Py_DECREF(flag);
-        if (is_fast < 0)
-            return NULL;
+        int is_fast;
+        PyObject *flag = slotted ? SLOT(client, off_c_fast) : NULL;
+        if (flag == Py_True)
+            is_fast = 1;
+        else if (flag == Py_False)
+            is_fast = 0;
+        else {
+            flag = PyObject_GetAttr(client, str_fast);
+            if (flag == NULL)
+                return -1;
+            is_fast = PyObject_IsTrue(flag);
+            Py_DECREF(flag);
+            if (is_fast < 0)
+                return -1;
+        }
         if (!is_fast || !PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4)
-            return run_result(i, RUN_SLOW, NULL);
+            goto slow;
         PyObject *handler = PyTuple_GET_ITEM(entry, 0);
         Py_ssize_t amin = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 1));
         Py_ssize_t amax = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 2));
         if ((amin == -1 || amax == -1) && PyErr_Occurred())
-            return NULL;
+            return -1;
         PyObject *spec = PyTuple_GET_ITEM(entry, 3);
         Py_ssize_t argc = PyList_GET_SIZE(argv);
-        if (argc < amin || argc > amax)
-            return run_result(i, RUN_ARITY, NULL);
-        if (PyObject_SetAttr(client, str_argv, argv) < 0)
-            return NULL;
+        if (argc < amin || argc > amax) {
+            *code = RUN_ARITY;
+            return i;
+        }
+        if (slotted)
+            slot_set(client, off_c_argv, argv);
+        else if (PyObject_SetAttr(client, str_argv, argv) < 0)
+            return -1;
         PyObject *calls = PyObject_GetAttr(spec, str_calls);
         if (calls == NULL)
-            return NULL;
+            return -1;
         PyObject *one_more = PyNumber_Add(calls, int_one);
         Py_DECREF(calls);
         if (one_more == NULL)
-            return NULL;
+            return -1;
         int r = PyObject_SetAttr(spec, str_calls, one_more);
         Py_DECREF(one_more);
         if (r < 0)
-            return NULL;
+            return -1;
         /* handler(client, *argv[1:]) */
         PyObject **stack = stack_buf;
         if (argc > STACK_ARGS) {
             stack = PyMem_Malloc((size_t)argc * sizeof(PyObject *));
-            if (stack == NULL)
-                return PyErr_NoMemory();
+            if (stack == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
         }
         /* keep the arguments and the handler alive whatever the handler does to them */
         Py_INCREF(argv);
@@ -460,29 +529,341 @@ run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
                 PyException_SetTraceback(value, tb);
             Py_XDECREF(type);
             Py_XDECREF(tb);
-            return run_result(i, RUN_EXC, value);
+            *code = RUN_EXC;
+            *obj = value;
+            return i;
         }
         r = append_simple(out, reply, ok, resp3, &big);
         if (r < 0) {
             Py_DECREF(reply);
-            return NULL;
+            return -1;
         }
-        if (r == 0)
-            return run_result(i, RUN_REPLY, reply);
+        if (r == 0) {
+            *code = RUN_REPLY;
+            *obj = reply;
+            return i;
+        }
         Py_DECREF(reply);
         PyObject *ready = PyObject_GetAttr(blocking, str_ready);
         if (ready == NULL)
-            return NULL;
-        int is_ready = PyObject_IsTrue(ready);
+            return -1;
+        int is_ready = plainly_false(ready) ? 0 : PyObject_IsTrue(ready);
         Py_DECREF(ready);
         if (is_ready < 0)
-            return NULL;
-        if (is_ready)
-            return run_result(i, RUN_READY, NULL);
-        if (big > BATCH_OUTPUT_MAX)
-            return run_result(i, RUN_CHECK, NULL);
+            return -1;
+        if (is_ready) {
+            *code = RUN_READY;
+            return i;
+        }
+        if (big > BATCH_OUTPUT_MAX) {
+            *code = RUN_CHECK;
+            return i;
+        }
     }
-    return run_result(i, RUN_DONE, NULL);
+    *code = RUN_DONE;
+    return i;
+slow:
+    *code = RUN_SLOW;
+    return i;
+}
+
+static PyObject *
+run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8 || !PyList_Check(args[0]) || !PyDict_Check(args[2]) || !PyList_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_fast(reqs, i, fast, client, out, ok, resp3, blocking)");
+        return NULL;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    int resp3 = PyObject_IsTrue(args[6]);
+    if (resp3 < 0)
+        return NULL;
+    int code;
+    PyObject *obj;
+    i = run_loop(args[0], i, args[2], args[3], args[4], args[5], resp3, args[7], &code, &obj);
+    if (i < 0)
+        return NULL;
+    return run_result(i, code, obj);
+}
+
+
+/* -- RedisProtocol.data_received's common case --------------------------------------------- */
+
+static PyObject *ok_reply; /* plugredis.resp.OK, given by set_serve_types() */
+
+/* b"".join(list) for a list of bytes (the replies of a batch). */
+static PyObject *
+join_replies(PyObject *list)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list), total = 0;
+    if (n == 1 && PyBytes_CheckExact(PyList_GET_ITEM(list, 0))) {
+        PyObject *only = PyList_GET_ITEM(list, 0);
+        Py_INCREF(only);
+        return only;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *b = PyList_GET_ITEM(list, k);
+        if (!PyBytes_Check(b)) {
+            PyErr_SetString(PyExc_TypeError, "a reply that is not bytes");
+            return NULL;
+        }
+        total += PyBytes_GET_SIZE(b);
+    }
+    PyObject *joined = PyBytes_FromStringAndSize(NULL, total);
+    if (joined == NULL)
+        return NULL;
+    char *p = PyBytes_AS_STRING(joined);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *b = PyList_GET_ITEM(list, k);
+        memcpy(p, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+        p += PyBytes_GET_SIZE(b);
+    }
+    return joined;
+}
+
+static int
+now_ns(long long *t)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return -1;
+    *t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return 0;
+}
+
+/* 1 when the ServerOps attribute is false, 0 when true, -1 on error */
+static int
+attr_false(PyObject *obj, PyObject *name)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    int r = plainly_false(v) ? 1 : !PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return PyErr_Occurred() ? -1 : r;
+}
+
+PyDoc_STRVAR(serve_doc,
+"serve(protocol, data) -> None | False | (reqs, i, code, obj, out, t0)\n\n"
+"RedisProtocol.data_received's common case in one call: a read of whole canonical frames for\n"
+"a client in the plain state (not closing, blocked, paused or with pending requests; parser at\n"
+"a frame boundary; real clock; no output-buffer limits).  It stamps the time, runs the\n"
+"fast-path requests as run_fast does, accounts the batch and writes the replies: None.\n"
+"False: nothing was done, the Python path serves the read.  A tuple: the requests ran up to\n"
+"reqs[i], which needs Python for ``code`` (run_fast's codes; 0: all ran, the Python tail\n"
+"finishes), with the replies so far in ``out`` and the batch's start time ``t0``.");
+
+static PyObject *
+serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "serve(protocol, data)");
+        return NULL;
+    }
+    PyObject *proto = args[0], *data = args[1];
+    if (protocol_type == NULL || Py_TYPE(proto) != protocol_type || !PyBytes_CheckExact(data)
+        || PyBytes_GET_SIZE(data) == 0 || PyBytes_AS_STRING(data)[0] != '*')
+        Py_RETURN_FALSE;
+    PyObject *client = SLOT(proto, off_p_client), *parser = SLOT(proto, off_p_parser);
+    PyObject *pending = SLOT(proto, off_p_pending), *ops = SLOT(proto, off_p_ops);
+    PyObject *server = SLOT(proto, off_p_server), *fast = SLOT(proto, off_p_fast_dispatch);
+    PyObject *gen = SLOT(proto, off_p_config_gen), *transport = SLOT(proto, off_p_transport);
+    if (client == NULL || Py_TYPE(client) != client_type || parser == NULL
+        || Py_TYPE(parser) != parser_type || pending == NULL || ops == NULL || server == NULL
+        || fast == NULL || !PyDict_CheckExact(fast) || gen == NULL || transport == NULL
+        || transport == Py_None || SLOT(proto, off_p_real_clock) != Py_True
+        || SLOT(proto, off_p_timed) != Py_False)
+        Py_RETURN_FALSE;
+    Py_ssize_t npending = PyObject_Size(pending);
+    if (npending < 0)
+        return NULL;
+    PyObject *v;
+    if (npending || SLOT(client, off_c_closing) != Py_False
+        || SLOT(client, off_c_block_state) != Py_None
+        || SLOT(client, off_c_postponed) != Py_False
+        || (v = SLOT(client, off_c_push_class)) == NULL || !plainly_false(v)
+        || (v = SLOT(parser, off_r_cut_len)) == NULL || !plainly_false(v)
+        || (v = SLOT(parser, off_r_inline)) == NULL || !plainly_false(v)
+        || SLOT(parser, off_r_error) != Py_None || SLOT(client, off_c_resp3) == NULL
+        || (v = SLOT(parser, off_r_max_bulk)) == NULL || !PyLong_CheckExact(v))
+        Py_RETURN_FALSE;
+    long long max_bulk = PyLong_AsLongLong(v);
+    if (max_bulk == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *ops_gen = PyObject_GetAttr(ops, str_config_gen);
+    if (ops_gen == NULL)
+        return NULL;
+    int same = ops_gen == gen ? 1 : PyObject_RichCompareBool(ops_gen, gen, Py_EQ);
+    Py_DECREF(ops_gen);
+    if (same <= 0)
+        return same < 0 ? NULL : Py_NewRef(Py_False);
+    int unlimited = attr_false(ops, str_obuf_normal);
+    if (unlimited <= 0)
+        return unlimited < 0 ? NULL : Py_NewRef(Py_False);
+
+    Py_ssize_t endpos = 0;
+    const char *base = PyBytes_AS_STRING(data);
+    PyObject *reqs = parse_frames(base, base + PyBytes_GET_SIZE(data), max_bulk, &endpos);
+    if (reqs == NULL)
+        return NULL;
+    if (reqs == Py_None || endpos != PyBytes_GET_SIZE(data) || PyList_GET_SIZE(reqs) == 0) {
+        Py_DECREF(reqs); /* the Python path reads it (a cut frame, an inline command...) */
+        Py_RETURN_FALSE;
+    }
+    long long t0, t1;
+    if (now_ns(&t0) < 0) {
+        Py_DECREF(reqs);
+        Py_RETURN_FALSE;
+    }
+    /* from here on, what the handlers do may drop the protocol's references: hold them */
+    PyObject *out = NULL, *blocking = NULL, *obj = NULL, *result = NULL;
+    Py_INCREF(client);
+    Py_INCREF(fast);
+    Py_INCREF(server);
+    Py_INCREF(ops);
+    PyObject *now = PyLong_FromLongLong(t0 / 1000000);
+    if (now == NULL || PyObject_SetAttr(server, str_now_ms, now) < 0)
+        goto done;
+    slot_set(client, off_c_last_interaction, now);
+    blocking = PyObject_GetAttr(server, str_blocking);
+    out = PyList_New(0);
+    if (blocking == NULL || out == NULL)
+        goto done;
+    v = SLOT(client, off_c_resp3);
+    int resp3 = v == Py_True ? 1 : v == Py_False ? 0 : PyObject_IsTrue(v);
+    if (resp3 < 0)
+        goto done;
+    int code;
+    Py_ssize_t i = run_loop(reqs, 0, fast, client, out, ok_reply, resp3, blocking, &code, &obj);
+    if (i < 0)
+        goto done;
+    /* the common tail; anything else goes to Python's (_ran), which does it all */
+    transport = SLOT(proto, off_p_transport);
+    if (code != RUN_DONE || now_ns(&t1) < 0 || transport == NULL || transport == Py_None
+        || SLOT(proto, off_p_timed) != Py_False || SLOT(client, off_c_closing) != Py_False
+        || SLOT(parser, off_r_error) != Py_None || (v = SLOT(client, off_c_push_class)) == NULL
+        || !plainly_false(v) || (npending = PyObject_Size(pending)) != 0)
+        goto python_tail;
+    PyObject *alert = PyObject_GetAttr(ops, str_alert_ns);
+    if (alert == NULL)
+        goto done;
+    long long alert_ns = PyLong_AsLongLong(alert);
+    Py_DECREF(alert);
+    if (alert_ns == -1 && PyErr_Occurred())
+        goto done;
+    if (t1 - t0 >= alert_ns || attr_false(ops, str_obuf_normal) != 1) {
+        if (PyErr_Occurred())
+            goto done;
+        goto python_tail;
+    }
+    PyObject *batch = PyObject_GetAttr(ops, str_batch_ns);
+    if (batch == NULL)
+        goto done;
+    PyObject *elapsed = PyLong_FromLongLong(t1 - t0);
+    PyObject *sum = elapsed == NULL ? NULL : PyNumber_Add(batch, elapsed);
+    Py_DECREF(batch);
+    Py_XDECREF(elapsed);
+    if (sum == NULL)
+        goto done;
+    int r = PyObject_SetAttr(ops, str_batch_ns, sum);
+    Py_DECREF(sum);
+    if (r < 0)
+        goto done;
+    if (PyList_GET_SIZE(out)) {
+        PyObject *joined = join_replies(out);
+        if (joined == NULL)
+            goto done;
+        Py_INCREF(transport);
+        PyObject *w = PyObject_CallMethodOneArg(transport, str_write, joined);
+        Py_DECREF(transport);
+        Py_DECREF(joined);
+        if (w == NULL)
+            goto done;
+        Py_DECREF(w);
+    }
+    result = Py_NewRef(Py_None);
+    goto done;
+python_tail:
+    if (obj == NULL)
+        obj = Py_NewRef(Py_None);
+    result = Py_BuildValue("(OniOOL)", reqs, i, code, obj, out, t0);
+done:
+    Py_XDECREF(obj);
+    Py_XDECREF(now);
+    Py_XDECREF(out);
+    Py_XDECREF(blocking);
+    Py_DECREF(reqs);
+    Py_DECREF(ops);
+    Py_DECREF(server);
+    Py_DECREF(fast);
+    Py_DECREF(client);
+    return result;
+}
+
+/* The offset of the __slots__ slot ``name`` of ``type``. */
+static int
+slot_offset(PyObject *type, const char *name, Py_ssize_t *offset)
+{
+    PyObject *descr = PyObject_GetAttrString(type, name);
+    if (descr == NULL)
+        return -1;
+    if (Py_TYPE(descr) != &PyMemberDescr_Type
+        || ((PyMemberDescrObject *)descr)->d_member->type != T_OBJECT_EX) {
+        PyErr_Format(PyExc_TypeError, "%R.%s is not a __slots__ slot", type, name);
+        Py_DECREF(descr);
+        return -1;
+    }
+    *offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    Py_DECREF(descr);
+    return 0;
+}
+
+PyDoc_STRVAR(set_serve_types_doc,
+"set_serve_types(protocol_class, client_class, parser_class, ok)\n\n"
+"The classes serve() reads the slots of (RedisProtocol, Client, RequestParser) and the ``+OK``\n"
+"reply object (plugredis.resp.OK).");
+
+static PyObject *
+set_serve_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "set_serve_types(protocol_class, client_class, parser_class, ok)");
+        return NULL;
+    }
+    PyObject *p = args[0], *c = args[1], *r = args[2];
+    if (slot_offset(p, "client", &off_p_client) < 0 || slot_offset(p, "parser", &off_p_parser) < 0
+        || slot_offset(p, "pending", &off_p_pending) < 0 || slot_offset(p, "ops", &off_p_ops) < 0
+        || slot_offset(p, "server", &off_p_server) < 0
+        || slot_offset(p, "config_gen", &off_p_config_gen) < 0
+        || slot_offset(p, "real_clock", &off_p_real_clock) < 0
+        || slot_offset(p, "transport", &off_p_transport) < 0
+        || slot_offset(p, "timed", &off_p_timed) < 0
+        || slot_offset(p, "fast_dispatch", &off_p_fast_dispatch) < 0
+        || slot_offset(c, "fast", &off_c_fast) < 0 || slot_offset(c, "argv", &off_c_argv) < 0
+        || slot_offset(c, "closing", &off_c_closing) < 0
+        || slot_offset(c, "block_state", &off_c_block_state) < 0
+        || slot_offset(c, "postponed", &off_c_postponed) < 0
+        || slot_offset(c, "push_class", &off_c_push_class) < 0
+        || slot_offset(c, "resp3", &off_c_resp3) < 0
+        || slot_offset(c, "last_interaction", &off_c_last_interaction) < 0
+        || slot_offset(r, "_cut_len", &off_r_cut_len) < 0
+        || slot_offset(r, "_inline", &off_r_inline) < 0
+        || slot_offset(r, "error", &off_r_error) < 0
+        || slot_offset(r, "max_bulk", &off_r_max_bulk) < 0)
+        return NULL;
+    Py_INCREF(p);
+    Py_XSETREF(protocol_type, (PyTypeObject *)p);
+    Py_INCREF(c);
+    Py_XSETREF(client_type, (PyTypeObject *)c);
+    Py_INCREF(r);
+    Py_XSETREF(parser_type, (PyTypeObject *)r);
+    Py_INCREF(args[3]);
+    Py_XSETREF(ok_reply, args[3]);
+    Py_RETURN_NONE;
 }
 
 
@@ -563,6 +944,9 @@ static PyMethodDef methods[] = {
      parse_requests_doc},
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL, run_fast_doc},
     {"set_types", set_types, METH_O, set_types_doc},
+    {"serve", (PyCFunction)(void (*)(void))serve, METH_FASTCALL, serve_doc},
+    {"set_serve_types", (PyCFunction)(void (*)(void))set_serve_types, METH_FASTCALL,
+     set_serve_types_doc},
     {"parse_inline", (PyCFunction)(void (*)(void))parse_inline, METH_FASTCALL, parse_inline_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -590,6 +974,16 @@ PyInit__speedups(void)
     reply_null2 = PyBytes_FromString("$-1\r\n");
     reply_null3 = PyBytes_FromString("_\r\n");
     int_one = PyLong_FromLong(1);
+    str_config_gen = PyUnicode_InternFromString("config_gen");
+    str_obuf_normal = PyUnicode_InternFromString("obuf_normal");
+    str_now_ms = PyUnicode_InternFromString("now_ms");
+    str_blocking = PyUnicode_InternFromString("blocking");
+    str_batch_ns = PyUnicode_InternFromString("batch_ns");
+    str_alert_ns = PyUnicode_InternFromString("alert_ns");
+    str_write = PyUnicode_InternFromString("write");
+    if (!str_config_gen || !str_obuf_normal || !str_now_ms || !str_blocking || !str_batch_ns
+        || !str_alert_ns || !str_write)
+        return NULL;
     if (!int_one || !str_fast || !str_argv || !str_calls || !str_ready || !reply_ok || !reply_null2
         || !reply_null3)
         return NULL;

@@ -49,9 +49,11 @@ try:  # the optional C helpers (plugredis/_speedups.c); the Python loop is Redis
     if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
         raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
     from ._speedups import run_fast as _c_run_fast
+    from ._speedups import serve as _c_serve
+    from ._speedups import set_serve_types as _c_set_serve_types
     from ._speedups import set_types as _c_set_types
 except ImportError:  # pragma: no cover - built wherever a C compiler is
-    _c_run_fast = None
+    _c_run_fast = _c_serve = None
 else:
     _c_set_types(SimpleString)
 
@@ -354,7 +356,20 @@ class RedisProtocol(asyncio.Protocol):
             self._schedule_resume()
 
     def data_received(self, data: bytes) -> None:
-        """Called by the event loop with the bytes of one read."""
+        """Called by the event loop with the bytes of one read.
+
+        Where the C helpers were built, ``serve`` first does all of it for the common read
+        (whole canonical frames, a client in the plain state, fast-path commands with simple
+        replies) and hands anything else back here: the read untouched, or the run stopped at
+        a request that needs Python (:meth:`_serve_rest`).
+        """
+        if _c_serve is not None:
+            done = _c_serve(self, data)
+            if done is None:
+                return
+            if done is not False:
+                self._serve_rest(*done)
+                return
         client = self.client
         if client.closing:
             return
@@ -368,30 +383,53 @@ class RedisProtocol(asyncio.Protocol):
             self.pending.extend(reqs)
             return
         out: list[bytes] = []
-        if reqs:
-            server = self.server
-            if self.real_clock:  # one clock read gives both the time snapshot and the timer
-                t0 = time_ns()
-                now = t0 // 1_000_000
-            else:
-                now = server.clock.ms()
-                t0 = time_ns()
-            server.now_ms = now
-            client.last_interaction = now
-            self.run(reqs, out)
-            elapsed = time_ns() - t0
-            if self.timed:  # the slow path timed its commands itself
-                self.timed = False
-            else:
-                ops.batch_ns += elapsed
-                if elapsed >= ops.alert_ns:
-                    self._slow_read(reqs, elapsed)
+        if not reqs:
+            self._flush(out)
+            return
+        server = self.server
+        if self.real_clock:  # one clock read gives both the time snapshot and the timer
+            t0 = time_ns()
+            now = t0 // 1_000_000
+        else:
+            now = server.clock.ms()
+            t0 = time_ns()
+        server.now_ms = now
+        client.last_interaction = now
+        self.run(reqs, out)
+        self._ran(reqs, out, t0)
+
+    def _serve_rest(
+        self, reqs: list[list[bytes]], i: int, code: int, obj: Any, out: list[bytes], t0: int
+    ) -> None:
+        """Go on with a read ``serve`` stopped at ``reqs[i]`` for ``code`` (``RUN_DONE``: only
+        the tail is left)."""
+        if code != RUN_DONE:
+            self._big = 0
+            self._check = len(out) + OUT_CHECK_EVERY
+            self._run_on(reqs, i, code, obj, out)
+        self._ran(reqs, out, t0)
+
+    def _ran(self, reqs: list[list[bytes]], out: list[bytes], t0: int) -> None:
+        """After a batch that started at ``t0`` (ns): account its time, then :meth:`_flush`."""
+        elapsed = time_ns() - t0
+        if self.timed:  # the slow path timed its commands itself
+            self.timed = False
+        else:
+            ops = self.ops
+            ops.batch_ns += elapsed
+            if elapsed >= ops.alert_ns:
+                self._slow_read(reqs, elapsed)
+        self._flush(out)
+
+    def _flush(self, out: list[bytes]) -> None:
+        """Write a read's replies (or answer its protocol error), then close or resume."""
+        client = self.client
         if self.parser.error is not None and not self.pending and not self._held():
             self._protocol_error(out)
         elif self.transport is not None:
             if out:
                 data = b"".join(out)
-                if client.push_class or ops.obuf_normal:
+                if client.push_class or self.ops.obuf_normal:
                     self._write(data)
                 else:
                     self.transport.write(data)
@@ -422,24 +460,31 @@ class RedisProtocol(asyncio.Protocol):
             self._run_py(reqs, out)
             return
         client = self.client
+        self._big = 0
+        self._check = len(out) + OUT_CHECK_EVERY
+        i, code, obj = _c_run_fast(
+            reqs, 0, self.fast_dispatch, client, out, OK, client.resp3, self.server.blocking
+        )
+        if code != RUN_DONE:
+            self._run_on(reqs, i, code, obj, out)
+
+    def _run_on(
+        self, reqs: list[list[bytes]], i: int, code: int, obj: Any, out: list[bytes]
+    ) -> None:
+        """Go on with a run the C loop stopped at ``reqs[i]`` for ``code`` (not ``RUN_DONE``)."""
+        assert _c_run_fast is not None
+        client = self.client
         blocking = self.server.blocking
         fast = self.fast_dispatch
         resp3 = client.resp3
-        i = 0
-        self._big = 0
-        self._check = len(out) + OUT_CHECK_EVERY
         while True:
-            i, code, obj = _c_run_fast(reqs, i, fast, client, out, OK, resp3, blocking)
-            if code == RUN_DONE:
-                return
             argv = reqs[i]
             i += 1
             if code == RUN_SLOW:
                 if self._slow(argv, reqs, i, out):
                     return
                 resp3 = client.resp3
-                continue
-            if code == RUN_ARITY:
+            elif code == RUN_ARITY:
                 self._wrong_arity(fast[argv[0]][3], out)
             elif code == RUN_EXC:
                 self._handler_failed(fast[argv[0]][3], argv, obj, out)
@@ -449,6 +494,9 @@ class RedisProtocol(asyncio.Protocol):
             elif code == RUN_READY:
                 blocking.serve_ready()
             elif self._output_full(reqs, i, out):  # RUN_CHECK: big array replies
+                return
+            i, code, obj = _c_run_fast(reqs, i, fast, client, out, OK, resp3, blocking)
+            if code == RUN_DONE:
                 return
 
     def _run_py(self, reqs: list[list[bytes]], out: list[bytes]) -> None:
@@ -938,5 +986,8 @@ def _fmt_addr(addr: Any) -> str:
         return addr
     return "?:0"
 
+
+if _c_serve is not None:  # serve() reads these classes' slots directly
+    _c_set_serve_types(RedisProtocol, Client, RequestParser, OK)
 
 _ = QUEUED  # re-exported for builtin.transactions
