@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,119 @@ def test_the_pure_python_twins_pass_the_protocol_and_command_suites() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+class _Transport:
+    """Records what a protocol writes (an in-process connection)."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 5000) if name in ("peername", "sockname") else default
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+_commands = st.sampled_from(
+    [
+        [b"PING"],
+        [b"ping", b"hello"],
+        [b"ECHO", b"x" * 600],
+        [b"GET", b"k"],
+        [b"GET"],
+        [b"SET", b"k", b"1"],
+        [b"SET", b"k", b"v", b"NX"],
+        [b"INCR", b"k"],
+        [b"INCR", b"n"],
+        [b"MSET", b"a", b"1", b"b", b"2"],
+        [b"MGET", b"a", b"b", b"k"],
+        [b"LPUSH", b"l", b"x", b"y"],
+        [b"RPOP", b"l"],
+        [b"LRANGE", b"l", b"0", b"-1"],
+        [b"HSET", b"h", b"f", b"v"],
+        [b"HGETALL", b"h"],
+        [b"HELLO", b"3"],
+        [b"HELLO", b"2"],
+        [b"MULTI"],
+        [b"EXEC"],
+        [b"DISCARD"],
+        [b"WATCH", b"k"],
+        [b"DEL", b"k", b"l"],
+        [b"NOSUCH", b"x"],
+        [b"SELECT", b"1"],
+        [b"SELECT", b"0"],
+        [b"QUIT"],
+    ]
+)
+
+
+def _run_reads(
+    reads: list[bytes], use_serve: bool, whole: bool = False
+) -> tuple[bytes, bool, dict[bytes, Any]]:
+    """Feed ``reads`` to a fresh in-process connection with or without ``serve`` (which must
+    take the first read when it is ``whole``)."""
+    from plugredis import protocol
+    from plugredis.server import Server
+
+    server = Server(plugins=["strings", "lists", "hashes", "keyspace"], active_expiry=False)
+    proto = protocol.RedisProtocol(server)
+    transport = _Transport()
+    proto.connection_made(transport)  # type: ignore[arg-type]
+    saved = protocol._c_serve
+    served = [0]
+
+    def counting(p: Any, data: bytes) -> Any:
+        result = saved(p, data)
+        served[0] += result is not False
+        return result
+
+    protocol._c_serve = counting if use_serve else None
+    try:
+        for data in reads:
+            proto.data_received(data)
+    finally:
+        protocol._c_serve = saved
+    if use_serve and whole:
+        assert served[0]
+    data = {k: server.registry.type_of(v).plain(v) for k, v in server.dbs[0].data.items()}
+    written = re.sub(rb"\$2\r\nid\r\n:\d+", b"<id>", b"".join(transport.written))  # HELLO
+    return written, transport.closed, data
+
+
+@needs_c
+@given(st.lists(st.lists(_commands, min_size=1, max_size=5), min_size=1, max_size=6), st.data())
+def test_serve_answers_as_the_python_read_path(
+    batches: list[list[list[bytes]]], data: st.DataObject
+) -> None:
+    """serve() (whole reads, in C) and data_received's Python path give the same bytes."""
+    reads = [b"".join(_mb(*argv) for argv in batch) for batch in batches]
+    cut = data.draw(st.booleans())
+    if cut:  # cut one read in two: the Python path takes the cut frame
+        k = data.draw(st.integers(0, len(reads) - 1))
+        at = data.draw(st.integers(0, len(reads[k])))
+        reads[k : k + 1] = [reads[k][:at], reads[k][at:]]
+    assert _run_reads(reads, True, not cut) == _run_reads(reads, False)
