@@ -594,6 +594,21 @@ class Push(list):  # type: ignore[type-arg,unused-ignore]
     """An out-of-band push (pub/sub messages): ``>n`` in RESP3, an array in RESP2."""
 
 
+class PartialArray(list):  # type: ignore[type-arg,unused-ignore]
+    """An array whose header counts ``length`` elements though fewer follow (no header at all
+    when ``length`` is None).
+
+    EXEC writes one under CLIENT REPLY: Redis writes the header before it runs the commands
+    (unless replies are off then), and then only the replies made while replies are on.
+    """
+
+    __slots__ = ("length",)
+
+    def __init__(self, items: list[Any], length: int | None) -> None:
+        super().__init__(items)
+        self.length = length
+
+
 class Verbatim(bytes):
     """A verbatim string (``=len\\r\\ntxt:...``) in RESP3, a bulk string in RESP2."""
 
@@ -706,6 +721,13 @@ def _enc_array(v: Iterable[Any], out: list[bytes], r3: bool, prefix: bytes = b"*
             encode_into(item, out, r3)
 
 
+def _enc_partial(v: PartialArray, out: list[bytes], r3: bool) -> None:
+    if v.length is not None:
+        out.append(b"*%d\r\n" % v.length)
+    for item in v:
+        encode_into(item, out, r3)
+
+
 def _enc_set(v: RespSet, out: list[bytes], r3: bool) -> None:
     _enc_array(v, out, r3, b"~" if r3 else b"*")
 
@@ -753,6 +775,7 @@ _ENCODERS: dict[type, Callable[[Any, list[bytes], bool], None]] = {
     list: _enc_array,
     tuple: _enc_array,
     RespSet: _enc_set,
+    PartialArray: _enc_partial,
     Push: _enc_push,
     Map: _enc_map,
     dict: _enc_map,

@@ -184,6 +184,59 @@ def test_client_reply_modes_match_redis(redis_pair: Any) -> None:
         s.close()
 
 
+_REPLY_IN_EXEC = [
+    # (what the client sends, what Redis 7.0 answers): the header of EXEC's array is written
+    # first, then only the replies made while replies are on
+    (
+        b"MULTI\r\nCLIENT REPLY SKIP\r\nEXEC\r\nPING\r\nPING\r\n",
+        b"+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n",
+    ),
+    (
+        b"MULTI\r\nCLIENT REPLY OFF\r\nEXEC\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n",
+        b"+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n+PONG\r\n",
+    ),
+    (
+        b"MULTI\r\nPING a\r\nCLIENT REPLY OFF\r\nPING b\r\nEXEC\r\nCLIENT REPLY ON\r\nPING c\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n$1\r\na\r\n+OK\r\n$1\r\nc\r\n",
+    ),
+    (
+        b"MULTI\r\nCLIENT REPLY SKIP\r\nPING a\r\nPING b\r\nEXEC\r\nPING c\r\nPING d\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nd\r\n",
+    ),
+    (b"MULTI\r\nCLIENT REPLY ON\r\nEXEC\r\n", b"+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n"),
+    (
+        b"CLIENT REPLY OFF\r\nMULTI\r\nPING a\r\nCLIENT REPLY ON\r\nPING b\r\nEXEC\r\nPING c\r\n",
+        b"+OK\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    ),
+    (
+        b"CLIENT REPLY SKIP\r\nMULTI\r\nPING a\r\nEXEC\r\nPING c\r\n",
+        b"+QUEUED\r\n*1\r\n$1\r\na\r\n$1\r\nc\r\n",
+    ),
+    (
+        b"MULTI\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY OFF\r\nPING x\r\nCLIENT REPLY ON\r\n"
+        b"EXEC\r\nPING c\r\n",
+        b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n+OK\r\n",
+    ),
+]
+
+
+@pytest.mark.parametrize("sent, answer", _REPLY_IN_EXEC)
+def test_client_reply_inside_exec_matches_redis(
+    redis_target: Any, sent: bytes, answer: bytes
+) -> None:
+    s = socket.create_connection((redis_target.host, redis_target.port), 5)
+    s.sendall(sent + b"ECHO end\r\nCLIENT REPLY ON\r\nECHO end\r\n")
+    s.settimeout(5)
+    got = b""
+    while not got.endswith(b"$3\r\nend\r\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    assert got.split(b"$3\r\nend\r\n")[0] == answer
+
+
 def test_client_tracking_invalidations_match_redis(redis_pair: Any) -> None:
     outputs = []
     for target in (redis_pair.plugredis, redis_pair.redis):

@@ -21,6 +21,10 @@ from . import parse_int
 PONG = SimpleString(b"PONG")
 
 
+#: Client.reply_mode's bit for CLIENT REPLY SKIP: the next command's reply is dropped
+_SKIP_NEXT = 4
+
+
 @command(
     "PING",
     arity=-1,
@@ -814,15 +818,15 @@ def client_unpause(ctx: Client) -> Any:
 def client_reply(ctx: Client, mode: bytes) -> Any:
     """CLIENT REPLY ON|OFF|SKIP"""
     m = mode.lower()
-    if m == b"on":
-        ctx.reply_mode = REPLY_ON
+    if m == b"on":  # ends OFF and SKIP; a SKIP from earlier in the same EXEC still applies
+        ctx.reply_mode &= _SKIP_NEXT
         ctx.update_fast()
         return OK
     if m == b"off":
         ctx.reply_mode |= 1
     elif m == b"skip":
         if not ctx.reply_mode & 1:
-            ctx.reply_mode |= 4
+            ctx.reply_mode |= _SKIP_NEXT
     else:
         raise CommandError("ERR syntax error")
     ctx.update_fast()

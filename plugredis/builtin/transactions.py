@@ -11,11 +11,15 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ..blocking import BLOCKED
 from ..commands import CommandError, KeySpec, arg, command
 from ..connection import Client
 from ..hookspecs import hookimpl
 from ..protocol import exec_call
-from ..resp import NULL_ARRAY, OK, Error
+from ..resp import NULL_ARRAY, OK, Error, PartialArray
+
+#: Client.reply_mode bits under which nothing is written (CLIENT REPLY OFF, and SKIP)
+_REPLIES_OFF = 1 | 2
 
 
 @command(
@@ -63,16 +67,23 @@ def exec_(ctx: Client) -> Any:
         return NULL_ARRAY
     replies: list[Any] = []
     argv = ctx.argv
+    # CLIENT REPLY: Redis writes the array's header first, then each reply made while replies
+    # are on (OFF and SKIP make no reply themselves; SKIP applies after the EXEC)
+    header = not ctx.reply_mode & _REPLIES_OFF
     ctx.in_exec = True
     try:
         for spec, qargv in queue:
             reply = exec_call(ctx, spec, qargv)
+            if reply is BLOCKED or ctx.reply_mode & _REPLIES_OFF:
+                continue
             if isinstance(reply, CommandError):
                 reply = Error(reply.encode()[1:-2])
             replies.append(reply)
     finally:
         ctx.in_exec = False
         ctx.argv = argv
+    if not header or len(replies) < len(queue):
+        return PartialArray(replies, len(queue) if header else None)
     return replies
 
 
