@@ -48,12 +48,13 @@ from .resp import OK, QUEUED, RequestParser, SimpleString, encode_into
 try:  # the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
     if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
         raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
+    from ._speedups import flush_writes as _c_flush_writes
     from ._speedups import run_fast as _c_run_fast
     from ._speedups import serve as _c_serve
     from ._speedups import set_serve_types as _c_set_serve_types
     from ._speedups import set_types as _c_set_types
 except ImportError:  # pragma: no cover - built wherever a C compiler is
-    _c_run_fast = _c_serve = None
+    _c_run_fast = _c_serve = _c_flush_writes = None
 else:
     _c_set_types(SimpleString)
 
@@ -423,6 +424,8 @@ class RedisProtocol(asyncio.Protocol):
 
     def _flush(self, out: list[bytes]) -> None:
         """Write a read's replies (or answer its protocol error), then close or resume."""
+        if _deferred:  # replies of earlier reads go first
+            _c_flush_writes()
         client = self.client
         if self.parser.error is not None and not self.pending and not self._held():
             self._protocol_error(out)
@@ -874,6 +877,8 @@ class RedisProtocol(asyncio.Protocol):
         t = self.transport
         if t is None:
             return
+        if _deferred:  # replies of earlier reads go first
+            _c_flush_writes()
         c = self.client
         if c.push_class or self.ops.obuf_normal:
             limits = self._limits()
@@ -958,6 +963,8 @@ class RedisProtocol(asyncio.Protocol):
     def _close_transport(self) -> None:
         t = self.transport
         if t is not None:
+            if _deferred:  # replies of earlier reads are written before the close
+                _c_flush_writes()
             t.close()
 
     def close(self, out: list[bytes] | None = None) -> None:
@@ -965,6 +972,8 @@ class RedisProtocol(asyncio.Protocol):
         self.client.closing = True
         self.pending.clear()
         if self.transport is not None:
+            if _deferred:  # replies of earlier reads are written before the close
+                _c_flush_writes()
             if out:
                 self.transport.write(b"".join(out))
             self.transport.close()
@@ -987,7 +996,23 @@ def _fmt_addr(addr: Any) -> str:
     return "?:0"
 
 
+#: replies ``serve`` deferred to the end of the loop iteration (transport, data, ...): see
+#: ``flush_writes`` in plugredis/_speedups.c; any other write to a client flushes them first
+_deferred: list[Any] = []
+
+
+def _schedule_flush() -> bool:
+    """Ask the running loop to write the deferred replies once this iteration's reads are
+    served (False, so they are written at once, where no loop runs)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    loop.call_soon(_c_flush_writes)
+    return True
+
+
 if _c_serve is not None:  # serve() reads these classes' slots directly
-    _c_set_serve_types(RedisProtocol, Client, RequestParser, OK)
+    _c_set_serve_types(RedisProtocol, Client, RequestParser, OK, _deferred, _schedule_flush)
 
 _ = QUEUED  # re-exported for builtin.transactions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -320,3 +321,47 @@ def test_serve_answers_as_the_python_read_path(
         at = data.draw(st.integers(0, len(reads[k])))
         reads[k : k + 1] = [reads[k][:at], reads[k][at:]]
     assert _run_reads(reads, True, not cut) == _run_reads(reads, False)
+
+
+@needs_c
+def test_serve_writes_the_replies_of_a_loop_iteration_together() -> None:
+    """Replies of reads served in one loop iteration are written at its end, in order; any
+    other write to a client writes them first; a lone client gets its replies at once."""
+    from plugredis import protocol
+    from plugredis.server import Server
+
+    async def main() -> None:
+        server = Server(plugins=["strings"], active_expiry=False)
+        conns = []
+        for _ in range(3):
+            proto = protocol.RedisProtocol(server)
+            transport = _Transport()
+            proto.connection_made(transport)  # type: ignore[arg-type]
+            conns.append((proto, transport))
+        was = _speedups.defer_writes(True)
+        try:
+            for proto, _ in conns:
+                proto.data_received(_mb(b"PING"))
+            assert [t.written for _, t in conns] == [[], [], []]
+            await asyncio.sleep(0)
+            assert [t.written for _, t in conns] == [[b"+PONG\r\n"]] * 3
+            # a read for the Python path (an inline command) writes what was deferred first
+            a, ta = conns[0]
+            b, tb = conns[1]
+            a.data_received(_mb(b"SET", b"k", b"v"))
+            b.data_received(_mb(b"GET", b"k"))
+            a.data_received(b"QUIT\r\n")
+            assert ta.written == [b"+PONG\r\n", b"+OK\r\n", b"+OK\r\n"] and ta.closed
+            assert tb.written == [b"+PONG\r\n", b"$1\r\nv\r\n"]
+            await asyncio.sleep(0)
+            # one reply per iteration, again and again: the deferral turns itself off
+            for _ in range(10):
+                b.data_received(_mb(b"PING"))
+                await asyncio.sleep(0)
+            assert not _speedups.defer_writes()
+            b.data_received(_mb(b"ECHO", b"now"))
+            assert tb.written[-1] == b"$3\r\nnow\r\n"
+        finally:
+            _speedups.defer_writes(was)
+
+    asyncio.run(main())
