@@ -277,7 +277,8 @@ enum { RUN_DONE, RUN_SLOW, RUN_ARITY, RUN_EXC, RUN_REPLY, RUN_READY, RUN_CHECK }
  * that is not the registered one (a subclass) is read through getattr, or served by Python. */
 static PyTypeObject *protocol_type, *client_type, *parser_type;
 static Py_ssize_t off_p_client, off_p_parser, off_p_pending, off_p_ops, off_p_server,
-    off_p_config_gen, off_p_real_clock, off_p_transport, off_p_timed, off_p_fast_dispatch;
+    off_p_config_gen, off_p_real_clock, off_p_transport, off_p_timed, off_p_fast_dispatch,
+    off_p_deferred, off_p_schedule_flush;
 static Py_ssize_t off_c_fast, off_c_argv, off_c_closing, off_c_block_state, off_c_postponed,
     off_c_push_class, off_c_resp3, off_c_last_interaction;
 static Py_ssize_t off_r_cut_len, off_r_inline, off_r_error, off_r_max_bulk;
@@ -593,6 +594,9 @@ run_fast(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 /* -- RedisProtocol.data_received's common case --------------------------------------------- */
 
 static PyObject *ok_reply; /* plugredis.resp.OK, given by set_serve_types() */
+static PyObject *parse_lines(const char *base, const char *end, long long max_line,
+                             Py_ssize_t *endpos);
+#define PROTO_INLINE_MAX_SIZE (64 * 1024) /* plugredis.resp.PROTO_INLINE_MAX_SIZE */
 
 /* b"".join(list) for a list of bytes (the replies of a batch). */
 static PyObject *
@@ -650,26 +654,32 @@ attr_false(PyObject *obj, PyObject *name)
  * client woken by the first write of the burst is still awake for the next ones, where a write
  * right after each read wakes a sleeping client every time (an interrupt to another CPU, and in
  * a virtual machine an exit: measured, a third of the server's time under MSET with 50
- * clients).  The list holds transport, data, transport, data...; ``schedule`` (Python) asks the
- * running loop to call flush_writes() and is false where no loop runs.  Deferring costs a loop
+ * clients).  Each server has its list (the protocol's ``deferred`` slot) of transport, data,
+ * transport, data...; the protocol's ``schedule_flush`` asks the server's running loop to call
+ * flush_writes(deferred) and is false where no loop runs.  Deferring costs a loop
  * callback, which a lone client pays on every read for nothing: after DEFER_SINGLES flushes in a
  * row of one reply each, replies are written at once again, and DEFER_PROBE reads later the
  * deferral is tried again. */
-static PyObject *deferred, *schedule_flush, *str_is_closing;
+static PyObject *str_is_closing;
 static int defer_on = 1, defer_singles = 0;
 static long defer_probe = 0;
 #define DEFER_SINGLES 8
 #define DEFER_PROBE 256
 
 PyDoc_STRVAR(flush_writes_doc,
-"flush_writes() -> int\n\n"
-"Write the replies serve() deferred to the end of the loop iteration, in order; returns how\n"
-"many.  Every other way of writing to a client calls it first (RedisProtocol._write...).");
+"flush_writes(deferred) -> int\n\n"
+"Write the replies serve() deferred to the end of the loop iteration (a server's list of\n"
+"transport, data, ...), in order, and empty the list; returns how many.  Every other way of\n"
+"writing to a client calls it first (RedisProtocol._write...).");
 
 static PyObject *
-flush_writes(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(ignored))
+flush_writes(PyObject *Py_UNUSED(self), PyObject *deferred)
 {
-    if (deferred == NULL || PyList_GET_SIZE(deferred) == 0)
+    if (!PyList_CheckExact(deferred)) {
+        PyErr_SetString(PyExc_TypeError, "flush_writes(deferred: list)");
+        return NULL;
+    }
+    if (PyList_GET_SIZE(deferred) == 0)
         return PyLong_FromLong(0);
     Py_ssize_t n = PyList_GET_SIZE(deferred);
     PyObject *batch = PyList_GetSlice(deferred, 0, n);
@@ -729,13 +739,13 @@ defer_writes(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 
 /* Write ``joined`` to ``transport`` now or at the end of the loop iteration; -1 on error. */
 static int
-write_reply(PyObject *transport, PyObject *joined)
+write_reply(PyObject *deferred, PyObject *schedule_flush, PyObject *transport, PyObject *joined)
 {
     if (!defer_on && ++defer_probe >= DEFER_PROBE) {
         defer_on = 1;
         defer_probe = 0;
     }
-    if (defer_on && deferred != NULL) {
+    if (defer_on && deferred != NULL && PyList_CheckExact(deferred) && schedule_flush != NULL) {
         int scheduled = 1;
         if (PyList_GET_SIZE(deferred) == 0) {
             PyObject *r = PyObject_CallNoArgs(schedule_flush);
@@ -762,7 +772,8 @@ write_reply(PyObject *transport, PyObject *joined)
 
 PyDoc_STRVAR(serve_doc,
 "serve(protocol, data) -> None | False | (reqs, i, code, obj, out, t0)\n\n"
-"RedisProtocol.data_received's common case in one call: a read of whole canonical frames for\n"
+"RedisProtocol.data_received's common case in one call: a read of whole canonical frames (or\n"
+"of plain inline lines) for\n"
 "a client in the plain state (not closing, blocked, paused or with pending requests; parser at\n"
 "a frame boundary; real clock; no output-buffer limits).  It stamps the time, runs the\n"
 "fast-path requests as run_fast does, accounts the batch and writes the replies (at the end of\n"
@@ -780,8 +791,9 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *proto = args[0], *data = args[1];
     if (protocol_type == NULL || Py_TYPE(proto) != protocol_type || !PyBytes_CheckExact(data)
-        || PyBytes_GET_SIZE(data) == 0 || PyBytes_AS_STRING(data)[0] != '*')
+        || PyBytes_GET_SIZE(data) == 0 || PyBytes_AS_STRING(data)[0] == '$')
         Py_RETURN_FALSE;
+    int inline_read = PyBytes_AS_STRING(data)[0] != '*';
     PyObject *client = SLOT(proto, off_p_client), *parser = SLOT(proto, off_p_parser);
     PyObject *pending = SLOT(proto, off_p_pending), *ops = SLOT(proto, off_p_ops);
     PyObject *server = SLOT(proto, off_p_server), *fast = SLOT(proto, off_p_fast_dispatch);
@@ -821,7 +833,10 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 
     Py_ssize_t endpos = 0;
     const char *base = PyBytes_AS_STRING(data);
-    PyObject *reqs = parse_frames(base, base + PyBytes_GET_SIZE(data), max_bulk, &endpos);
+    PyObject *reqs = inline_read ? parse_lines(base, base + PyBytes_GET_SIZE(data),
+                                               PROTO_INLINE_MAX_SIZE, &endpos)
+                                 : parse_frames(base, base + PyBytes_GET_SIZE(data), max_bulk,
+                                                &endpos);
     if (reqs == NULL)
         return NULL;
     if (reqs == Py_None || endpos != PyBytes_GET_SIZE(data) || PyList_GET_SIZE(reqs) == 0) {
@@ -891,7 +906,8 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         PyObject *joined = join_replies(out);
         if (joined == NULL)
             goto done;
-        r = write_reply(transport, joined);
+        r = write_reply(SLOT(proto, off_p_deferred), SLOT(proto, off_p_schedule_flush), transport,
+                        joined);
         Py_DECREF(joined);
         if (r < 0)
             goto done;
@@ -934,18 +950,16 @@ slot_offset(PyObject *type, const char *name, Py_ssize_t *offset)
 }
 
 PyDoc_STRVAR(set_serve_types_doc,
-"set_serve_types(protocol_class, client_class, parser_class, ok, deferred, schedule)\n\n"
-"The classes serve() reads the slots of (RedisProtocol, Client, RequestParser), the ``+OK``\n"
-"reply object (plugredis.resp.OK), the list of deferred writes and the callable that asks the\n"
-"running loop for a flush_writes() call (true if it did).");
+"set_serve_types(protocol_class, client_class, parser_class, ok)\n\n"
+"The classes serve() reads the slots of (RedisProtocol, Client, RequestParser) and the ``+OK``\n"
+"reply object (plugredis.resp.OK).");
 
 static PyObject *
 set_serve_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])
-        || !PyList_CheckExact(args[4]) || !PyCallable_Check(args[5])) {
-        PyErr_SetString(PyExc_TypeError, "set_serve_types(protocol_class, client_class, "
-                                         "parser_class, ok, deferred, schedule)");
+    if (nargs != 4 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "set_serve_types(protocol_class, client_class, parser_class, ok)");
         return NULL;
     }
     PyObject *p = args[0], *c = args[1], *r = args[2];
@@ -957,6 +971,8 @@ set_serve_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nar
         || slot_offset(p, "transport", &off_p_transport) < 0
         || slot_offset(p, "timed", &off_p_timed) < 0
         || slot_offset(p, "fast_dispatch", &off_p_fast_dispatch) < 0
+        || slot_offset(p, "deferred", &off_p_deferred) < 0
+        || slot_offset(p, "schedule_flush", &off_p_schedule_flush) < 0
         || slot_offset(c, "fast", &off_c_fast) < 0 || slot_offset(c, "argv", &off_c_argv) < 0
         || slot_offset(c, "closing", &off_c_closing) < 0
         || slot_offset(c, "block_state", &off_c_block_state) < 0
@@ -977,10 +993,6 @@ set_serve_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nar
     Py_XSETREF(parser_type, (PyTypeObject *)r);
     Py_INCREF(args[3]);
     Py_XSETREF(ok_reply, args[3]);
-    Py_INCREF(args[4]);
-    Py_XSETREF(deferred, args[4]);
-    Py_INCREF(args[5]);
-    Py_XSETREF(schedule_flush, args[5]);
     Py_RETURN_NONE;
 }
 
@@ -998,14 +1010,11 @@ PyDoc_STRVAR(parse_inline_doc,
 "give no request).  Stops at ``pos``: the end, a '*' starting a frame, an unfinished line, or a\n"
 "line the caller's Python parser must read (quotes, NUL, too long).");
 
+/* The plain inline lines at the start of [base, end) (see parse_inline): a new list, with *endpos
+ * where the first line it leaves to Python starts; NULL on error. */
 static PyObject *
-parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+parse_lines(const char *base, const char *end, long long max_line, Py_ssize_t *endpos)
 {
-    const char *base, *end;
-    long long max_line;
-    if (parser_args(args, nargs, "parse_inline(data: bytes, max_line: int)", &base, &end,
-                    &max_line) < 0)
-        return NULL;
     const char *p = base;
     PyObject *reqs = PyList_New(0);
     if (reqs == NULL)
@@ -1050,10 +1059,26 @@ parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(req);
         p = nl + 1;
     }
-    return Py_BuildValue("(Nn)", reqs, (Py_ssize_t)(p - base));
+    *endpos = (Py_ssize_t)(p - base);
+    return reqs;
 fail:
     Py_DECREF(reqs);
     return NULL;
+}
+
+static PyObject *
+parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    const char *base, *end;
+    long long max_line;
+    if (parser_args(args, nargs, "parse_inline(data: bytes, max_line: int)", &base, &end,
+                    &max_line) < 0)
+        return NULL;
+    Py_ssize_t endpos = 0;
+    PyObject *reqs = parse_lines(base, end, max_line, &endpos);
+    if (reqs == NULL)
+        return NULL;
+    return Py_BuildValue("(Nn)", reqs, endpos);
 }
 
 static PyMethodDef methods[] = {
@@ -1063,7 +1088,7 @@ static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL, run_fast_doc},
     {"set_types", set_types, METH_O, set_types_doc},
     {"serve", (PyCFunction)(void (*)(void))serve, METH_FASTCALL, serve_doc},
-    {"flush_writes", flush_writes, METH_NOARGS, flush_writes_doc},
+    {"flush_writes", flush_writes, METH_O, flush_writes_doc},
     {"defer_writes", (PyCFunction)(void (*)(void))defer_writes, METH_FASTCALL, defer_writes_doc},
     {"set_serve_types", (PyCFunction)(void (*)(void))set_serve_types, METH_FASTCALL,
      set_serve_types_doc},

@@ -354,6 +354,10 @@ class ServerOps:
         self._dispatch: dict[bytes, CommandSpec] | None = None
         self._fast_dispatch: dict[bytes, FastEntry] | None = None
         self.monitors: list[Client] = []
+        #: replies deferred to the end of the loop iteration, and the callable that asks the
+        #: loop to write them (see RedisProtocol.deferred)
+        self.deferred: list[Any] = []
+        self.schedule_flush: Callable[[], bool] | None = None
         # -- CLIENT PAUSE
         self.pause_end_ms = 0
         self.pause_all = False

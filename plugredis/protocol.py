@@ -36,6 +36,7 @@ import ipaddress
 import logging
 import os
 from collections import deque
+from collections.abc import Callable
 from time import perf_counter_ns, time_ns
 from typing import TYPE_CHECKING, Any, cast
 
@@ -220,6 +221,7 @@ class RedisProtocol(asyncio.Protocol):
         "client",
         "config_gen",
         "cur_out",
+        "deferred",
         "dispatch",
         "fast_dispatch",
         "fd",
@@ -229,6 +231,7 @@ class RedisProtocol(asyncio.Protocol):
         "pending",
         "real_clock",
         "resume_scheduled",
+        "schedule_flush",
         "server",
         "soft_since",
         "timed",
@@ -263,6 +266,13 @@ class RedisProtocol(asyncio.Protocol):
         #: the ops.config_gen the parser's limits were read at
         self.config_gen = self.ops.config_gen
         self.fd = -1
+        #: the server's replies deferred to the end of the loop iteration by the C ``serve``
+        #: (transport, data, ...; see ``flush_writes`` in plugredis/_speedups.c): every other
+        #: write to a client writes them first
+        self.deferred = self.ops.deferred
+        if self.ops.schedule_flush is None:
+            self.ops.schedule_flush = _flush_scheduler(self.deferred)
+        self.schedule_flush = self.ops.schedule_flush
 
     # -- asyncio callbacks ----------------------------------------------------------------------
 
@@ -424,8 +434,8 @@ class RedisProtocol(asyncio.Protocol):
 
     def _flush(self, out: list[bytes]) -> None:
         """Write a read's replies (or answer its protocol error), then close or resume."""
-        if _deferred:  # replies of earlier reads go first
-            _c_flush_writes()
+        if self.deferred:  # replies of earlier reads go first
+            _c_flush_writes(self.deferred)
         client = self.client
         if self.parser.error is not None and not self.pending and not self._held():
             self._protocol_error(out)
@@ -877,8 +887,8 @@ class RedisProtocol(asyncio.Protocol):
         t = self.transport
         if t is None:
             return
-        if _deferred:  # replies of earlier reads go first
-            _c_flush_writes()
+        if self.deferred:  # replies of earlier reads go first
+            _c_flush_writes(self.deferred)
         c = self.client
         if c.push_class or self.ops.obuf_normal:
             limits = self._limits()
@@ -963,8 +973,8 @@ class RedisProtocol(asyncio.Protocol):
     def _close_transport(self) -> None:
         t = self.transport
         if t is not None:
-            if _deferred:  # replies of earlier reads are written before the close
-                _c_flush_writes()
+            if self.deferred:  # replies of earlier reads are written before the close
+                _c_flush_writes(self.deferred)
             t.close()
 
     def close(self, out: list[bytes] | None = None) -> None:
@@ -972,8 +982,8 @@ class RedisProtocol(asyncio.Protocol):
         self.client.closing = True
         self.pending.clear()
         if self.transport is not None:
-            if _deferred:  # replies of earlier reads are written before the close
-                _c_flush_writes()
+            if self.deferred:  # replies of earlier reads are written before the close
+                _c_flush_writes(self.deferred)
             if out:
                 self.transport.write(b"".join(out))
             self.transport.close()
@@ -996,23 +1006,23 @@ def _fmt_addr(addr: Any) -> str:
     return "?:0"
 
 
-#: replies ``serve`` deferred to the end of the loop iteration (transport, data, ...): see
-#: ``flush_writes`` in plugredis/_speedups.c; any other write to a client flushes them first
-_deferred: list[Any] = []
+def _flush_scheduler(deferred: list[Any]) -> Callable[[], bool]:
+    """The protocol's ``schedule_flush``: asks the running loop to write the replies ``serve``
+    deferred (``deferred``, the server's list) once the iteration's reads are served; False
+    (they are written at once) where no loop runs."""
 
+    def schedule() -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        loop.call_soon(_c_flush_writes, deferred)
+        return True
 
-def _schedule_flush() -> bool:
-    """Ask the running loop to write the deferred replies once this iteration's reads are
-    served (False, so they are written at once, where no loop runs)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    loop.call_soon(_c_flush_writes)
-    return True
+    return schedule
 
 
 if _c_serve is not None:  # serve() reads these classes' slots directly
-    _c_set_serve_types(RedisProtocol, Client, RequestParser, OK, _deferred, _schedule_flush)
+    _c_set_serve_types(RedisProtocol, Client, RequestParser, OK)
 
 _ = QUEUED  # re-exported for builtin.transactions

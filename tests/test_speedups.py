@@ -313,8 +313,13 @@ def _run_reads(
 def test_serve_answers_as_the_python_read_path(
     batches: list[list[list[bytes]]], data: st.DataObject
 ) -> None:
-    """serve() (whole reads, in C) and data_received's Python path give the same bytes."""
-    reads = [b"".join(_mb(*argv) for argv in batch) for batch in batches]
+    """serve() (whole reads, in C) and data_received's Python path give the same bytes, for
+    multibulk and inline reads."""
+    inline = data.draw(st.lists(st.booleans(), min_size=len(batches), max_size=len(batches)))
+    reads = [
+        b"".join(b" ".join(argv) + b"\r\n" if flat else _mb(*argv) for argv in batch)
+        for batch, flat in zip(batches, inline, strict=True)
+    ]
     cut = data.draw(st.booleans())
     if cut:  # cut one read in two: the Python path takes the cut frame
         k = data.draw(st.integers(0, len(reads) - 1))
@@ -338,6 +343,9 @@ def test_serve_writes_the_replies_of_a_loop_iteration_together() -> None:
             transport = _Transport()
             proto.connection_made(transport)  # type: ignore[arg-type]
             conns.append((proto, transport))
+        other = protocol.RedisProtocol(Server(plugins=["strings"], active_expiry=False))
+        assert other.deferred is not conns[0][0].deferred  # per server: loops never share one
+        assert conns[1][0].deferred is conns[0][0].deferred
         was = _speedups.defer_writes(True)
         try:
             for proto, _ in conns:
