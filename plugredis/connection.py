@@ -38,8 +38,9 @@ _ids = itertools.count(1)
 #: an entry of :attr:`ServerOps.fast_dispatch`: handler, min and max argc, spec
 FastEntry = tuple[Callable[..., Any], int, int, "CommandSpec"]
 
-#: CLIENT REPLY modes
-REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT, REPLY_SKIP = 0, 1, 2, 3
+#: CLIENT REPLY: the bits of Client.reply_mode (REPLY_ON: none).  OFF: no reply is written;
+#: SKIP: this command's reply is dropped; SKIP_NEXT: the next command's is (CLIENT REPLY SKIP)
+REPLY_ON, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT = 0, 1, 2, 4
 
 #: client-output-buffer-limit classes, in Redis's CONFIG GET order
 OBUF_CLASSES = ("normal", "slave", "pubsub")
@@ -119,7 +120,7 @@ class Client:
         self.no_touch = False
         #: True after MONITOR: every executed command is streamed to this client
         self.monitor = False
-        #: CLIENT REPLY mode (REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT, REPLY_SKIP)
+        #: CLIENT REPLY mode: REPLY_ON, or REPLY_OFF | REPLY_SKIP | REPLY_SKIP_NEXT bits
         self.reply_mode = REPLY_ON
         #: pub/sub subscription counts (channels, patterns, shard channels), kept by a pub/sub
         #: plugin: a client with any is in the "pubsub" class of client-output-buffer-limit

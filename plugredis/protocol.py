@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .blocking import BLOCKED
 from .clock import Clock
 from .commands import CommandError, CommandSpec
-from .connection import Client, ops_of
+from .connection import REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client, ops_of
 from .resp import OK, QUEUED, RequestParser, SimpleString, encode_into
 
 try:  # the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
@@ -97,8 +97,6 @@ BIG_REPLY = 512
 #: other replies are measured every this many output chunks
 OUT_CHECK_EVERY = 64
 
-#: CLIENT REPLY flags (Client.reply_mode)
-_REPLY_OFF, _REPLY_SKIP, _REPLY_SKIP_NEXT = 1, 2, 4
 
 DENIED = (
     b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -659,11 +657,11 @@ class RedisProtocol(asyncio.Protocol):
             # turned replies back on (CLIENT REPLY ON answers +OK)
             tmp: list[bytes] = []
             self._run_checked(argv, tmp)
-            if not client.reply_mode & (_REPLY_OFF | _REPLY_SKIP):
+            if not client.reply_mode & (REPLY_OFF | REPLY_SKIP):
                 out.extend(tmp)
-        mode = client.reply_mode & ~_REPLY_SKIP
-        if mode & _REPLY_SKIP_NEXT:
-            mode = (mode | _REPLY_SKIP) & ~_REPLY_SKIP_NEXT
+        mode = client.reply_mode & ~REPLY_SKIP
+        if mode & REPLY_SKIP_NEXT:
+            mode = (mode | REPLY_SKIP) & ~REPLY_SKIP_NEXT
         client.reply_mode = mode
         client.update_fast()
 
@@ -939,7 +937,7 @@ class RedisProtocol(asyncio.Protocol):
         client = self.client
         if self.transport is None or client.closing:
             return False
-        if client.reply_mode & (_REPLY_OFF | _REPLY_SKIP):
+        if client.reply_mode & (REPLY_OFF | REPLY_SKIP):
             return True
         if self.cur_out is not None:  # in the middle of this client's own batch: keep the order
             self.cur_out.append(data)

@@ -13,16 +13,12 @@ from typing import Any
 from .. import __version__
 from ..blocking import BLOCKED
 from ..commands import CommandError, CommandSpec, arg, command, container
-from ..connection import REPLY_ON, Client, ServerOps, ops_of
+from ..connection import REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, Client, ServerOps, ops_of
 from ..hookspecs import hookimpl
 from ..resp import OK, Map, Push, RespSet, SimpleString, Verbatim
 from . import parse_int
 
 PONG = SimpleString(b"PONG")
-
-
-#: Client.reply_mode's bit for CLIENT REPLY SKIP: the next command's reply is dropped
-_SKIP_NEXT = 4
 
 
 @command(
@@ -819,14 +815,14 @@ def client_reply(ctx: Client, mode: bytes) -> Any:
     """CLIENT REPLY ON|OFF|SKIP"""
     m = mode.lower()
     if m == b"on":  # ends OFF and SKIP; a SKIP from earlier in the same EXEC still applies
-        ctx.reply_mode &= _SKIP_NEXT
+        ctx.reply_mode &= REPLY_SKIP_NEXT
         ctx.update_fast()
         return OK
     if m == b"off":
-        ctx.reply_mode |= 1
+        ctx.reply_mode |= REPLY_OFF
     elif m == b"skip":
-        if not ctx.reply_mode & 1:
-            ctx.reply_mode |= _SKIP_NEXT
+        if not ctx.reply_mode & REPLY_OFF:
+            ctx.reply_mode |= REPLY_SKIP_NEXT
     else:
         raise CommandError("ERR syntax error")
     ctx.update_fast()

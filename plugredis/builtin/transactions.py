@@ -13,13 +13,13 @@ from typing import Any
 
 from ..blocking import BLOCKED
 from ..commands import CommandError, KeySpec, arg, command
-from ..connection import Client
+from ..connection import REPLY_OFF, REPLY_SKIP, Client
 from ..hookspecs import hookimpl
 from ..protocol import exec_call
 from ..resp import NULL_ARRAY, OK, Error, PartialArray
 
-#: Client.reply_mode bits under which nothing is written (CLIENT REPLY OFF, and SKIP)
-_REPLIES_OFF = 1 | 2
+#: Client.reply_mode bits under which nothing is written
+_REPLIES_OFF = REPLY_OFF | REPLY_SKIP
 
 
 @command(
