@@ -775,7 +775,7 @@ PyDoc_STRVAR(serve_doc,
 "RedisProtocol.data_received's common case in one call: a read of whole canonical frames (or\n"
 "of plain inline lines) for\n"
 "a client in the plain state (not closing, blocked, paused or with pending requests; parser at\n"
-"a frame boundary; real clock; no output-buffer limits).  It stamps the time, runs the\n"
+"a frame boundary; real clock).  It stamps the time, runs the\n"
 "fast-path requests as run_fast does, accounts the batch and writes the replies (at the end of\n"
 "the loop iteration: see flush_writes): None.\n"
 "False: nothing was done, the Python path serves the read.  A tuple: the requests ran up to\n"
@@ -811,7 +811,6 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     if (npending || SLOT(client, off_c_closing) != Py_False
         || SLOT(client, off_c_block_state) != Py_None
         || SLOT(client, off_c_postponed) != Py_False
-        || (v = SLOT(client, off_c_push_class)) == NULL || !plainly_false(v)
         || (v = SLOT(parser, off_r_cut_len)) == NULL || !plainly_false(v)
         || (v = SLOT(parser, off_r_inline)) == NULL || !plainly_false(v)
         || SLOT(parser, off_r_error) != Py_None || SLOT(client, off_c_resp3) == NULL
@@ -827,9 +826,6 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(ops_gen);
     if (same <= 0)
         return same < 0 ? NULL : Py_NewRef(Py_False);
-    int unlimited = attr_false(ops, str_obuf_normal);
-    if (unlimited <= 0)
-        return unlimited < 0 ? NULL : Py_NewRef(Py_False);
 
     Py_ssize_t endpos = 0;
     const char *base = PyBytes_AS_STRING(data);
@@ -870,7 +866,8 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t i = run_loop(reqs, 0, fast, client, out, ok_reply, resp3, blocking, &code, &obj);
     if (i < 0)
         goto done;
-    /* the common tail; anything else goes to Python's (_ran), which does it all */
+    /* the common tail; anything else goes to Python's (_ran), which does it all: that is where
+     * a client with output-buffer limits (a pub/sub client, or obuf_normal) is written to */
     transport = SLOT(proto, off_p_transport);
     if (code != RUN_DONE || now_ns(&t1) < 0 || transport == NULL || transport == Py_None
         || SLOT(proto, off_p_timed) != Py_False || SLOT(client, off_c_closing) != Py_False
