@@ -36,6 +36,7 @@ from .commands import (
     KeySpec,
     WrongTypeError,
     arg,
+    c_twin,
     command,
     container,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "WrongTypeError",
     "__version__",
     "arg",
+    "c_twin",
     "command",
     "compile_glob",
     "config_memory",

@@ -3,6 +3,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "structmember.h"
@@ -282,6 +284,11 @@ static Py_ssize_t off_p_client, off_p_parser, off_p_pending, off_p_ops, off_p_se
 static Py_ssize_t off_c_fast, off_c_argv, off_c_closing, off_c_block_state, off_c_postponed,
     off_c_push_class, off_c_resp3, off_c_last_interaction;
 static Py_ssize_t off_r_cut_len, off_r_inline, off_r_error, off_r_max_bulk;
+/* and those of set_keyspace_types(): Database, Client.db, Server and Stats */
+static PyTypeObject *db_type, *twin_client_type, *server_type, *stats_type;
+static Py_ssize_t off_c_db, off_d_data, off_d_expires, off_d_server, off_d_watched,
+    off_d_waiters, off_d_listeners, off_s_dirty, off_s_stats, off_s_now_ms, off_s_blocking,
+    off_st_hits, off_st_misses;
 static PyObject *str_config_gen, *str_obuf_normal, *str_now_ms, *str_blocking, *str_batch_ns,
     *str_alert_ns, *str_write;
 
@@ -851,11 +858,16 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     Py_INCREF(server);
     Py_INCREF(ops);
     PyObject *now = PyLong_FromLongLong(t0 / 1000000);
-    if (now == NULL || PyObject_SetAttr(server, str_now_ms, now) < 0)
+    int slotted = server_type != NULL && PyObject_TypeCheck(server, server_type);
+    if (now == NULL || (slotted ? (slot_set(server, off_s_now_ms, now), 0)
+                                : PyObject_SetAttr(server, str_now_ms, now)) < 0)
         goto done;
     slot_set(client, off_c_last_interaction, now);
-    blocking = PyObject_GetAttr(server, str_blocking);
+    blocking = slotted ? Py_XNewRef(SLOT(server, off_s_blocking))
+                       : PyObject_GetAttr(server, str_blocking);
     out = PyList_New(0);
+    if (blocking == NULL && !PyErr_Occurred())
+        PyErr_SetString(PyExc_AttributeError, "the server has no blocking");
     if (blocking == NULL || out == NULL)
         goto done;
     v = SLOT(client, off_c_resp3);
@@ -1078,6 +1090,356 @@ parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     return Py_BuildValue("(Nn)", reqs, endpos);
 }
 
+/* -- C twins of the hottest command handlers ----------------------------------------------- */
+
+/* A twin is called exactly as its Python handler, fallback(client, *args), and gives the same
+ * reply and the same effects.  It does the common case in C and calls the handler for anything
+ * else (a key with a TTL, a value that is not plain bytes, a watched or waited-on key, key
+ * listeners, a class that is not the registered one...), before it has changed anything.  The
+ * fast path calls it in the handler's place (CommandSpec.fast_handler). */
+static PyObject *str_stats, *str_dirty, *str_keyspace_hits, *str_keyspace_misses;
+
+enum { TWIN_GET, TWIN_SET, TWIN_MSET, TWIN_INCR, TWIN_DECR, TWIN_KINDS };
+static const char *twin_names[TWIN_KINDS] = {"get", "set", "mset", "incr", "decr"};
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    int kind;
+    PyObject *fallback;
+} TwinObject;
+
+/* obj.name += n for an int attribute; -1 on error */
+static int
+attr_add(PyObject *obj, PyObject *name, Py_ssize_t n)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    PyObject *d = PyLong_FromSsize_t(n);
+    PyObject *sum = d == NULL ? NULL : PyNumber_Add(v, d);
+    Py_DECREF(v);
+    Py_XDECREF(d);
+    if (sum == NULL)
+        return -1;
+    int r = PyObject_SetAttr(obj, name, sum);
+    Py_DECREF(sum);
+    return r;
+}
+
+/* The int in obj's slot at off += n; -1 on error */
+static int
+slot_add(PyObject *obj, Py_ssize_t off, Py_ssize_t n)
+{
+    PyObject *v = SLOT(obj, off), *sum;
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "a counter that was never set");
+        return -1;
+    }
+    int overflow = 0;
+    long long x = PyLong_CheckExact(v) ? PyLong_AsLongLongAndOverflow(v, &overflow) : -1;
+    if (PyLong_CheckExact(v) && !overflow && x >= 0 && x < LLONG_MAX - n)
+        sum = PyLong_FromLongLong(x + n);
+    else {
+        PyObject *d = PyLong_FromSsize_t(n);
+        sum = d == NULL ? NULL : PyNumber_Add(v, d);
+        Py_XDECREF(d);
+    }
+    if (sum == NULL)
+        return -1;
+    SLOT(obj, off) = sum;
+    Py_DECREF(v);
+    return 0;
+}
+
+/* server.dirty += n */
+static int
+count_dirty(PyObject *server, Py_ssize_t n)
+{
+    if (server_type != NULL && PyObject_TypeCheck(server, server_type))
+        return slot_add(server, off_s_dirty, n);
+    return attr_add(server, str_dirty, n);
+}
+
+/* server.stats.<name> += 1 (hit: keyspace_hits, else keyspace_misses) */
+static int
+count_stat(PyObject *db, int hit)
+{
+    PyObject *server = SLOT(db, off_d_server);
+    if (server_type != NULL && PyObject_TypeCheck(server, server_type)) {
+        PyObject *stats = SLOT(server, off_s_stats);
+        if (stats != NULL && Py_TYPE(stats) == stats_type)
+            return slot_add(stats, hit ? off_st_hits : off_st_misses, 1);
+    }
+    PyObject *stats = PyObject_GetAttr(server, str_stats);
+    if (stats == NULL)
+        return -1;
+    int r = attr_add(stats, hit ? str_keyspace_hits : str_keyspace_misses, 1);
+    Py_DECREF(stats);
+    return r;
+}
+
+/* 1 when key has a TTL in db (a dict of expiry times), 0 when not, -1 on error */
+static int
+has_ttl(PyObject *expires, PyObject *key)
+{
+    if (PyDict_GET_SIZE(expires) == 0)
+        return 0;
+    int r = PyDict_Contains(expires, key);
+    return r;
+}
+
+/* 1 when a write to db needs signal_modified's Python side (WATCH, blocked clients, listeners) */
+static int
+db_watched(PyObject *db)
+{
+    PyObject *w = SLOT(db, off_d_watched), *b = SLOT(db, off_d_waiters);
+    PyObject *l = SLOT(db, off_d_listeners);
+    return w == NULL || b == NULL || l == NULL || !PyDict_CheckExact(w) || !PyDict_CheckExact(b)
+           || !PyList_CheckExact(l) || PyDict_GET_SIZE(w) || PyDict_GET_SIZE(b)
+           || PyList_GET_SIZE(l);
+}
+
+/* The canonical decimal spelling of a counter under 10**18 (as _incr's fast check), or -1. */
+static long long
+small_counter(PyObject *b)
+{
+    Py_ssize_t n = PyBytes_GET_SIZE(b);
+    const char *s = PyBytes_AS_STRING(b);
+    if (n == 0 || n >= 19 || (s[0] == '0' && n > 1))
+        return -1;
+    long long v = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9')
+            return -1;
+        v = v * 10 + (s[k] - '0');
+    }
+    return v;
+}
+
+/* The twin's work: 1 with *reply set, 0 for the Python handler, -1 on error. */
+static int
+twin_run(int kind, PyObject *const *args, Py_ssize_t nargs, PyObject **reply)
+{
+    PyObject *db = SLOT(args[0], off_c_db);
+    if (db == NULL || Py_TYPE(db) != db_type)
+        return 0;
+    PyObject *data = SLOT(db, off_d_data), *expires = SLOT(db, off_d_expires);
+    if (data == NULL || expires == NULL || !PyDict_CheckExact(data)
+        || !PyDict_CheckExact(expires) || SLOT(db, off_d_server) == NULL)
+        return 0;
+    for (Py_ssize_t k = 1; k < nargs; k++)
+        if (!PyBytes_CheckExact(args[k]))
+            return 0;
+    PyObject *key = nargs > 1 ? args[1] : NULL;
+    int ttl;
+    switch (kind) {
+    case TWIN_GET: { /* Database.lookup_read(key, bytes) */
+        if (nargs != 2)
+            return 0;
+        PyObject *v = PyDict_GetItemWithError(data, key);
+        if (v == NULL) {
+            if (PyErr_Occurred() || count_stat(db, 0) < 0)
+                return -1;
+            *reply = Py_NewRef(Py_None);
+            return 1;
+        }
+        if ((ttl = has_ttl(expires, key)) != 0 || !PyBytes_CheckExact(v))
+            return ttl < 0 ? -1 : 0;
+        Py_INCREF(v);
+        if (count_stat(db, 1) < 0) {
+            Py_DECREF(v);
+            return -1;
+        }
+        *reply = v;
+        return 1;
+    }
+    case TWIN_SET:   /* SET key value: Database.set without a TTL to keep */
+    case TWIN_MSET: { /* Database.set_many */
+        if ((kind == TWIN_SET && nargs != 3) || (kind == TWIN_MSET && (nargs < 3 || nargs % 2 == 0))
+            || db_watched(db))
+            return 0;
+        for (Py_ssize_t k = 1; k + 1 < nargs; k += 2) {
+            if (PyDict_SetItem(data, args[k], args[k + 1]) < 0)
+                return -1;
+            if ((ttl = has_ttl(expires, args[k])) < 0
+                || (ttl && PyDict_DelItem(expires, args[k]) < 0))
+                return -1;
+        }
+        if (count_dirty(SLOT(db, off_d_server), (nargs - 1) / 2) < 0)
+            return -1;
+        *reply = Py_NewRef(ok_reply);
+        return 1;
+    }
+    case TWIN_INCR:
+    case TWIN_DECR: { /* _incr(ctx, key, +1 or -1) for a counter under 10**18 */
+        if (nargs != 2 || db_watched(db))
+            return 0;
+        PyObject *old = PyDict_GetItemWithError(data, key);
+        long long v = 0;
+        if (old == NULL && PyErr_Occurred())
+            return -1;
+        if (old != NULL) {
+            if ((ttl = has_ttl(expires, key)) != 0 || !PyBytes_CheckExact(old))
+                return ttl < 0 ? -1 : 0;
+            if ((v = small_counter(old)) < 0)
+                return 0;
+        }
+        v += kind == TWIN_INCR ? 1 : -1;
+        PyObject *num = PyLong_FromLongLong(v);
+        char buf[24];
+        int len = snprintf(buf, sizeof buf, "%lld", v);
+        PyObject *text = num == NULL ? NULL : PyBytes_FromStringAndSize(buf, len);
+        if (text == NULL || PyDict_SetItem(data, key, text) < 0
+            || count_dirty(SLOT(db, off_d_server), 1) < 0) {
+            Py_XDECREF(num);
+            Py_XDECREF(text);
+            return -1;
+        }
+        Py_DECREF(text);
+        *reply = num;
+        return 1;
+    }
+    }
+    return 0;
+}
+
+static PyObject *
+twin_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    TwinObject *t = (TwinObject *)self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (kwnames == NULL && nargs >= 1 && db_type != NULL && Py_TYPE(args[0]) == twin_client_type) {
+        PyObject *reply = NULL;
+        int r = twin_run(t->kind, args, nargs, &reply);
+        if (r < 0)
+            return NULL;
+        if (r > 0)
+            return reply;
+    }
+    return PyObject_Vectorcall(t->fallback, args, nargsf, kwnames);
+}
+
+static int
+twin_traverse(TwinObject *t, visitproc visit, void *arg)
+{
+    Py_VISIT(t->fallback);
+    return 0;
+}
+
+static int
+twin_clear(TwinObject *t)
+{
+    Py_CLEAR(t->fallback);
+    return 0;
+}
+
+static void
+twin_dealloc(TwinObject *t)
+{
+    PyObject_GC_UnTrack(t);
+    twin_clear(t);
+    PyObject_GC_Del(t);
+}
+
+static PyObject *
+twin_repr(TwinObject *t)
+{
+    return PyUnicode_FromFormat("<C twin %s of %R>", twin_names[t->kind], t->fallback);
+}
+
+static PyMemberDef twin_members[] = {
+    {"__wrapped__", T_OBJECT, offsetof(TwinObject, fallback), READONLY,
+     "the Python handler it stands for"},
+    {NULL},
+};
+
+static PyTypeObject TwinType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "plugredis._speedups.Twin",
+    .tp_basicsize = sizeof(TwinObject),
+    .tp_dealloc = (destructor)twin_dealloc,
+    .tp_vectorcall_offset = offsetof(TwinObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_repr = (reprfunc)twin_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "A C twin of a command handler (see twin()).",
+    .tp_traverse = (traverseproc)twin_traverse,
+    .tp_clear = (inquiry)twin_clear,
+    .tp_members = twin_members,
+};
+
+PyDoc_STRVAR(twin_doc,
+"twin(kind, handler) -> callable\n\n"
+"A C twin of the command handler ``handler``: called as it is, ``(client, *args)``, with the\n"
+"same reply and effects; it does the common case in C and calls ``handler`` for the rest.\n"
+"``kind`` names what it twins: 'get', 'set' (SET key value), 'mset', 'incr', 'decr'.  Until\n"
+"set_keyspace_types() has registered Database it always calls ``handler``.");
+
+static PyObject *
+twin(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "twin(kind: str, handler)");
+        return NULL;
+    }
+    int kind = -1;
+    for (int k = 0; k < TWIN_KINDS; k++)
+        if (PyUnicode_CompareWithASCIIString(args[0], twin_names[k]) == 0)
+            kind = k;
+    if (kind < 0) {
+        PyErr_Format(PyExc_ValueError, "no C twin %R", args[0]);
+        return NULL;
+    }
+    TwinObject *t = PyObject_GC_New(TwinObject, &TwinType);
+    if (t == NULL)
+        return NULL;
+    t->vectorcall = twin_vectorcall;
+    t->kind = kind;
+    t->fallback = Py_NewRef(args[1]);
+    PyObject_GC_Track(t);
+    return (PyObject *)t;
+}
+
+PyDoc_STRVAR(set_keyspace_types_doc,
+"set_keyspace_types(database_class, client_class, server_class, stats_class)\n\n"
+"The classes the C twins (and serve) read the slots of: plugredis.keyspace.Database, Client\n"
+"(its ``db``), Server (``dirty``, ``stats``, ``now_ms``, ``blocking``) and Stats.");
+
+static PyObject *
+set_keyspace_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])
+        || !PyType_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "set_keyspace_types(database_class, client_class, server_class, "
+                        "stats_class)");
+        return NULL;
+    }
+    PyObject *d = args[0], *sv = args[2], *st = args[3];
+    if (slot_offset(d, "data", &off_d_data) < 0 || slot_offset(d, "expires", &off_d_expires) < 0
+        || slot_offset(d, "server", &off_d_server) < 0
+        || slot_offset(d, "watched", &off_d_watched) < 0
+        || slot_offset(d, "waiters", &off_d_waiters) < 0
+        || slot_offset(d, "listeners", &off_d_listeners) < 0
+        || slot_offset(args[1], "db", &off_c_db) < 0
+        || slot_offset(sv, "dirty", &off_s_dirty) < 0 || slot_offset(sv, "stats", &off_s_stats) < 0
+        || slot_offset(sv, "now_ms", &off_s_now_ms) < 0
+        || slot_offset(sv, "blocking", &off_s_blocking) < 0
+        || slot_offset(st, "keyspace_hits", &off_st_hits) < 0
+        || slot_offset(st, "keyspace_misses", &off_st_misses) < 0)
+        return NULL;
+    Py_INCREF(args[1]);
+    Py_XSETREF(twin_client_type, (PyTypeObject *)args[1]);
+    Py_INCREF(d);
+    Py_XSETREF(db_type, (PyTypeObject *)d);
+    Py_INCREF(sv);
+    Py_XSETREF(server_type, (PyTypeObject *)sv);
+    Py_INCREF(st);
+    Py_XSETREF(stats_type, (PyTypeObject *)st);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"bulk_array", (PyCFunction)(void (*)(void))bulk_array, METH_FASTCALL, bulk_array_doc},
     {"parse_requests", (PyCFunction)(void (*)(void))parse_requests, METH_FASTCALL,
@@ -1090,6 +1452,9 @@ static PyMethodDef methods[] = {
     {"set_serve_types", (PyCFunction)(void (*)(void))set_serve_types, METH_FASTCALL,
      set_serve_types_doc},
     {"parse_inline", (PyCFunction)(void (*)(void))parse_inline, METH_FASTCALL, parse_inline_doc},
+    {"twin", (PyCFunction)(void (*)(void))twin, METH_FASTCALL, twin_doc},
+    {"set_keyspace_types", (PyCFunction)(void (*)(void))set_keyspace_types, METH_FASTCALL,
+     set_keyspace_types_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1124,6 +1489,13 @@ PyInit__speedups(void)
     str_alert_ns = PyUnicode_InternFromString("alert_ns");
     str_write = PyUnicode_InternFromString("write");
     str_is_closing = PyUnicode_InternFromString("is_closing");
+    str_stats = PyUnicode_InternFromString("stats");
+    str_dirty = PyUnicode_InternFromString("dirty");
+    str_keyspace_hits = PyUnicode_InternFromString("keyspace_hits");
+    str_keyspace_misses = PyUnicode_InternFromString("keyspace_misses");
+    if (!str_stats || !str_dirty || !str_keyspace_hits || !str_keyspace_misses
+        || PyType_Ready(&TwinType) < 0)
+        return NULL;
     if (!str_config_gen || !str_obuf_normal || !str_now_ms || !str_blocking || !str_batch_ns
         || !str_alert_ns || !str_write || !str_is_closing)
         return NULL;

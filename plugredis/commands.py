@@ -20,6 +20,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._cext import speedups as _c
+
+#: the C twins of the hottest handlers (plugredis/_speedups.c), where they were built
+_c_twin = _c.twin if _c is not None else None
+
 __all__ = [
     "WRONGTYPE",
     "CommandError",
@@ -27,6 +32,7 @@ __all__ = [
     "KeySpec",
     "WrongTypeError",
     "arg",
+    "c_twin",
     "command",
     "implied_acl_categories",
 ]
@@ -237,6 +243,9 @@ class CommandSpec:
     no_auth: bool = False
     #: True sends the command through the dispatcher's slow path (containers, MULTI, QUIT...)
     slow: bool = False
+    #: what the fast path calls in ``handler``'s place, where one is given: an equivalent
+    #: handler (same arguments, replies and effects), such as a C twin (:func:`c_twin`)
+    fast_handler: Handler | None = None
     parent: CommandSpec | None = None
 
     def __post_init__(self) -> None:
@@ -347,6 +356,16 @@ def command(name: str, **kw: Any) -> Callable[[Handler], Handler]:
         return fn
 
     return deco
+
+
+def c_twin(fn: Handler, kind: str) -> None:
+    """Give the command of handler ``fn`` (decorated with :func:`command`) the C twin ``kind``
+    of ``plugredis._speedups.twin`` as its :attr:`CommandSpec.fast_handler`, where the C
+    helpers were built.  The twin does the common case of ``fn`` in C and calls ``fn`` for
+    the rest; tests compare the two (tests/test_twins.py)."""
+    if _c_twin is not None:
+        spec: CommandSpec = getattr(fn, SPEC_ATTR)
+        spec.fast_handler = _c_twin(kind, fn)
 
 
 def container(name: str, **kw: Any) -> CommandSpec:

@@ -438,7 +438,8 @@ class ServerOps:
 
     @property
     def fast_dispatch(self) -> dict[bytes, FastEntry]:
-        """Name -> ``(handler, min argc, max argc, spec)`` for the commands of the fast path.
+        """Name -> ``(handler, min argc, max argc, spec)`` for the commands of the fast path
+        (the handler is the spec's ``fast_handler`` where it has one).
 
         Only commands without :attr:`~plugredis.commands.CommandSpec.slow` are in it, so one
         lookup tells the dispatcher both that the command is known and that it may run fast.
@@ -449,7 +450,8 @@ class ServerOps:
             for name, spec in self.dispatch.items():
                 if not spec.slow and spec.handler is not None:
                     a = spec.arity
-                    f[name] = (spec.handler, a if a > 0 else -a, a if a > 0 else 1 << 62, spec)
+                    h = spec.fast_handler or spec.handler
+                    f[name] = (h, a if a > 0 else -a, a if a > 0 else 1 << 62, spec)
             self._fast_dispatch = f
         return f
 

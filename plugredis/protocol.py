@@ -34,30 +34,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import os
 from collections import deque
 from collections.abc import Callable
 from time import perf_counter_ns, time_ns
 from typing import TYPE_CHECKING, Any, cast
 
+from ._cext import speedups as _c
 from .blocking import BLOCKED
 from .clock import Clock
 from .commands import CommandError, CommandSpec
 from .connection import REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client, ops_of
 from .resp import OK, QUEUED, RequestParser, SimpleString, encode_into
 
-try:  # the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
-    if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
-        raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
-    from ._speedups import flush_writes as _c_flush_writes
-    from ._speedups import run_fast as _c_run_fast
-    from ._speedups import serve as _c_serve
-    from ._speedups import set_serve_types as _c_set_serve_types
-    from ._speedups import set_types as _c_set_types
-except ImportError:  # pragma: no cover - built wherever a C compiler is
-    _c_run_fast = _c_serve = _c_flush_writes = None
-else:
-    _c_set_types(SimpleString)
+# the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
+_c_run_fast: Any = _c.run_fast if _c is not None else None
+_c_serve: Any = _c.serve if _c is not None else None
+_c_flush_writes: Any = _c.flush_writes if _c is not None else None
+if _c is not None:
+    _c.set_types(SimpleString)
 
 #: why ``run_fast`` handed a request back (see plugredis/_speedups.c)
 RUN_DONE, RUN_SLOW, RUN_ARITY, RUN_EXC, RUN_REPLY, RUN_READY, RUN_CHECK = range(7)
@@ -1020,7 +1014,7 @@ def _flush_scheduler(deferred: list[Any]) -> Callable[[], bool]:
     return schedule
 
 
-if _c_serve is not None:  # serve() reads these classes' slots directly
-    _c_set_serve_types(RedisProtocol, Client, RequestParser, OK)
+if _c is not None:  # serve() reads these classes' slots directly
+    _c.set_serve_types(RedisProtocol, Client, RequestParser, OK)
 
 _ = QUEUED  # re-exported for builtin.transactions

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import re
 from collections.abc import Callable, Iterable
 from itertools import repeat
@@ -36,16 +35,12 @@ from typing import Any
 
 import hiredis
 
-try:  # the optional C helpers (plugredis/_speedups.c); pure-Python twins below
-    if os.environ.get("PLUGREDIS_NO_SPEEDUPS"):  # run (and test) the pure-Python twins
-        raise ImportError("PLUGREDIS_NO_SPEEDUPS is set")
-    from ._speedups import bulk_array as _c_bulk_array
-    from ._speedups import parse_inline as _c_parse_inline
-    from ._speedups import parse_requests as _c_parse_requests
-except ImportError:  # pragma: no cover - built wherever a C compiler is
-    _c_bulk_array = None
-    _c_parse_inline = None
-    _c_parse_requests = None
+from ._cext import speedups as _c
+
+# the optional C helpers (plugredis/_speedups.c); pure-Python twins below
+_c_bulk_array = _c.bulk_array if _c is not None else None
+_c_parse_inline = _c.parse_inline if _c is not None else None
+_c_parse_requests = _c.parse_requests if _c is not None else None
 
 __all__ = [
     "NULL_ARRAY",

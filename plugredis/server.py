@@ -27,11 +27,11 @@ import signal
 import socket
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._cext import speedups as _c
 from .args import config_memory, parse_int
 from .blocking import Blocking
 from .clock import Clock
@@ -58,20 +58,34 @@ LOOSE_MAX = 1024
 HZ = 10
 
 
-@dataclass
 class Stats:
-    """Counters for INFO stats; each costs one integer add where it is counted."""
+    """Counters for INFO stats; each costs one integer add where it is counted (the C twins
+    of handlers add to them through their ``__slots__``)."""
 
-    total_connections_received: int = 0
-    rejected_connections: int = 0
-    expired_keys: int = 0
-    keyspace_hits: int = 0
-    keyspace_misses: int = 0
-    errors: int = 0
+    __slots__ = (
+        "errors",
+        "expired_keys",
+        "keyspace_hits",
+        "keyspace_misses",
+        "rejected_connections",
+        "total_connections_received",
+    )
+
+    def __init__(self) -> None:
+        self.total_connections_received = 0
+        self.rejected_connections = 0
+        self.expired_keys = 0
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
+        self.errors = 0
 
 
 class Server:
     """One plugredis server: its plugins, its keyspace and (once started) its listener."""
+
+    #: the attributes the C helpers read or write on every request have slots (the rest of
+    #: the state is in the instance dict)
+    __slots__ = ("__dict__", "__weakref__", "blocking", "dirty", "now_ms", "stats")
 
     def __init__(
         self,
@@ -565,3 +579,7 @@ class Server:
 
 
 __all__ += ["RegistryError"]
+
+
+if _c is not None:  # the C twins of handlers (commands.c_twin) and serve() read these slots
+    _c.set_keyspace_types(Database, Client, Server, Stats)

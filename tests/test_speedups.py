@@ -192,7 +192,10 @@ def test_the_pure_python_twins_pass_the_protocol_and_command_suites() -> None:
         "tests/plugins/strings",
         "tests/plugins/lists",
     ]
-    check = "import plugredis.protocol as p, plugredis.resp as r; assert p._c_run_fast is None"
+    check = (
+        "import plugredis.protocol as p, plugredis.commands as c; "
+        "assert p._c_run_fast is None and c._c_twin is None"
+    )
     subprocess.run([sys.executable, "-c", check], env=env, check=True)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", *suites],

@@ -12,6 +12,7 @@ from plugredis import (
     CommandError,
     KeySpec,
     arg,
+    c_twin,
     command,
     parse_int,
 )
@@ -123,6 +124,9 @@ def get(ctx: Client, key: bytes) -> Any:
     return ctx.db.lookup_read(key, bytes)
 
 
+c_twin(get, "get")
+
+
 @command(
     "SET",
     arity=-3,
@@ -187,6 +191,9 @@ def set_(ctx: Client, key: bytes, value: bytes, *options: bytes) -> Any:
         return OK
     flags, expire = parse_set_options(options, for_set=True)
     return set_generic(ctx, key, value, flags, expire, "set")
+
+
+c_twin(set_, "set")  # SET key value (with options: this handler)
 
 
 @command(
@@ -433,6 +440,9 @@ def mset(ctx: Client, *args: bytes) -> Any:
         raise CommandError("ERR wrong number of arguments for 'mset' command")
     ctx.db.set_many(list(args[::2]), list(args[1::2]))
     return OK
+
+
+c_twin(mset, "mset")
 
 
 @command(

@@ -12,6 +12,7 @@ from plugredis import (
     KeySpec,
     WrongTypeError,
     arg,
+    c_twin,
     command,
     parse_int,
 )
@@ -83,10 +84,16 @@ def incr(ctx: Client, key: bytes) -> Any:
     return _incr(ctx, key, 1)
 
 
+c_twin(incr, "incr")
+
+
 @command("DECR", **_counter_spec("DECR", "Decrement the integer value of a key by one", None))
 def decr(ctx: Client, key: bytes) -> Any:
     """DECR key"""
     return _incr(ctx, key, -1)
+
+
+c_twin(decr, "decr")
 
 
 @command(
