@@ -284,6 +284,10 @@ static Py_ssize_t off_p_client, off_p_parser, off_p_pending, off_p_ops, off_p_se
 static Py_ssize_t off_c_fast, off_c_argv, off_c_closing, off_c_block_state, off_c_postponed,
     off_c_push_class, off_c_resp3, off_c_last_interaction;
 static Py_ssize_t off_r_cut_len, off_r_inline, off_r_error, off_r_max_bulk;
+/* CommandSpec.calls, ServerOps's per-read attributes and Blocking.ready (set_serve_types) */
+static PyTypeObject *spec_type, *ops_type, *blocking_type;
+static Py_ssize_t off_spec_calls, off_o_alert_ns, off_o_batch_ns, off_o_config_gen,
+    off_o_obuf_normal, off_b_ready;
 /* and those of set_keyspace_types(): Database, Client.db, Server and Stats */
 static PyTypeObject *db_type, *twin_client_type, *server_type, *stats_type;
 static Py_ssize_t off_c_db, off_d_data, off_d_expires, off_d_server, off_d_watched,
@@ -304,7 +308,32 @@ slot_set(PyObject *obj, Py_ssize_t off, PyObject *value)
     Py_XDECREF(old);
 }
 
-/* 1 for a false value that needs no call to tell (False, None, 0, b""), 0 for one that is
+/* The int in obj's slot at off += n; -1 on error */
+static int
+slot_add(PyObject *obj, Py_ssize_t off, Py_ssize_t n)
+{
+    PyObject *v = SLOT(obj, off), *sum;
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "a counter that was never set");
+        return -1;
+    }
+    int overflow = 0;
+    long long x = PyLong_CheckExact(v) ? PyLong_AsLongLongAndOverflow(v, &overflow) : -1;
+    if (PyLong_CheckExact(v) && !overflow && x >= 0 && x < LLONG_MAX - n)
+        sum = PyLong_FromLongLong(x + n);
+    else {
+        PyObject *d = PyLong_FromSsize_t(n);
+        sum = d == NULL ? NULL : PyNumber_Add(v, d);
+        Py_XDECREF(d);
+    }
+    if (sum == NULL)
+        return -1;
+    SLOT(obj, off) = sum;
+    Py_DECREF(v);
+    return 0;
+}
+
+/* 1 for a false value that needs no call to tell (False, None, 0, b"", {}), 0 for one that is
  * plainly true or needs PyObject_IsTrue: the caller then takes the general path. */
 static int
 plainly_false(PyObject *v)
@@ -315,6 +344,8 @@ plainly_false(PyObject *v)
         return Py_SIZE(v) == 0;
     if (PyBytes_CheckExact(v))
         return PyBytes_GET_SIZE(v) == 0;
+    if (PyDict_CheckExact(v))
+        return PyDict_GET_SIZE(v) == 0;
     return 0;
 }
 
@@ -498,15 +529,20 @@ run_loop(PyObject *reqs, Py_ssize_t i, PyObject *fast, PyObject *client, PyObjec
             slot_set(client, off_c_argv, argv);
         else if (PyObject_SetAttr(client, str_argv, argv) < 0)
             return -1;
-        PyObject *calls = PyObject_GetAttr(spec, str_calls);
-        if (calls == NULL)
-            return -1;
-        PyObject *one_more = PyNumber_Add(calls, int_one);
-        Py_DECREF(calls);
-        if (one_more == NULL)
-            return -1;
-        int r = PyObject_SetAttr(spec, str_calls, one_more);
-        Py_DECREF(one_more);
+        int r;
+        if (Py_TYPE(spec) == spec_type)
+            r = slot_add(spec, off_spec_calls, 1);
+        else {
+            PyObject *calls = PyObject_GetAttr(spec, str_calls);
+            if (calls == NULL)
+                return -1;
+            PyObject *one_more = PyNumber_Add(calls, int_one);
+            Py_DECREF(calls);
+            if (one_more == NULL)
+                return -1;
+            r = PyObject_SetAttr(spec, str_calls, one_more);
+            Py_DECREF(one_more);
+        }
         if (r < 0)
             return -1;
         /* handler(client, *argv[1:]) */
@@ -552,9 +588,14 @@ run_loop(PyObject *reqs, Py_ssize_t i, PyObject *fast, PyObject *client, PyObjec
             return i;
         }
         Py_DECREF(reply);
-        PyObject *ready = PyObject_GetAttr(blocking, str_ready);
-        if (ready == NULL)
+        PyObject *ready = blocking_type != NULL && PyObject_TypeCheck(blocking, blocking_type)
+                              ? Py_XNewRef(SLOT(blocking, off_b_ready))
+                              : PyObject_GetAttr(blocking, str_ready);
+        if (ready == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_AttributeError, "ready");
             return -1;
+        }
         int is_ready = plainly_false(ready) ? 0 : PyObject_IsTrue(ready);
         Py_DECREF(ready);
         if (is_ready < 0)
@@ -645,16 +686,16 @@ now_ns(long long *t)
     return 0;
 }
 
-/* 1 when the ServerOps attribute is false, 0 when true, -1 on error */
-static int
-attr_false(PyObject *obj, PyObject *name)
+/* ops.<name> (a new reference): through its slot where ops is a ServerOps */
+static PyObject *
+ops_attr(PyObject *ops, Py_ssize_t off, PyObject *name)
 {
-    PyObject *v = PyObject_GetAttr(obj, name);
+    if (ops_type == NULL || !PyObject_TypeCheck(ops, ops_type))
+        return PyObject_GetAttr(ops, name);
+    PyObject *v = SLOT(ops, off);
     if (v == NULL)
-        return -1;
-    int r = plainly_false(v) ? 1 : !PyObject_IsTrue(v);
-    Py_DECREF(v);
-    return PyErr_Occurred() ? -1 : r;
+        PyErr_SetObject(PyExc_AttributeError, name);
+    return Py_XNewRef(v);
 }
 
 /* Replies written at the end of the loop iteration, as Redis writes them in beforeSleep: a
@@ -826,7 +867,7 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     long long max_bulk = PyLong_AsLongLong(v);
     if (max_bulk == -1 && PyErr_Occurred())
         return NULL;
-    PyObject *ops_gen = PyObject_GetAttr(ops, str_config_gen);
+    PyObject *ops_gen = ops_attr(ops, off_o_config_gen, str_config_gen);
     if (ops_gen == NULL)
         return NULL;
     int same = ops_gen == gen ? 1 : PyObject_RichCompareBool(ops_gen, gen, Py_EQ);
@@ -886,29 +927,38 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         || SLOT(parser, off_r_error) != Py_None || (v = SLOT(client, off_c_push_class)) == NULL
         || !plainly_false(v) || (npending = PyObject_Size(pending)) != 0)
         goto python_tail;
-    PyObject *alert = PyObject_GetAttr(ops, str_alert_ns);
+    PyObject *alert = ops_attr(ops, off_o_alert_ns, str_alert_ns);
     if (alert == NULL)
         goto done;
     long long alert_ns = PyLong_AsLongLong(alert);
     Py_DECREF(alert);
     if (alert_ns == -1 && PyErr_Occurred())
         goto done;
-    if (t1 - t0 >= alert_ns || attr_false(ops, str_obuf_normal) != 1) {
-        if (PyErr_Occurred())
-            goto done;
+    if (t1 - t0 >= alert_ns)
         goto python_tail;
+    v = ops_attr(ops, off_o_obuf_normal, str_obuf_normal);
+    if (v == NULL)
+        goto done;
+    int limited = plainly_false(v) ? 0 : PyObject_IsTrue(v);
+    Py_DECREF(v);
+    if (limited)
+        goto python_tail_or_error;
+    int r;
+    if (ops_type != NULL && PyObject_TypeCheck(ops, ops_type))
+        r = slot_add(ops, off_o_batch_ns, (Py_ssize_t)(t1 - t0));
+    else {
+        PyObject *batch = PyObject_GetAttr(ops, str_batch_ns);
+        if (batch == NULL)
+            goto done;
+        PyObject *elapsed = PyLong_FromLongLong(t1 - t0);
+        PyObject *sum = elapsed == NULL ? NULL : PyNumber_Add(batch, elapsed);
+        Py_DECREF(batch);
+        Py_XDECREF(elapsed);
+        if (sum == NULL)
+            goto done;
+        r = PyObject_SetAttr(ops, str_batch_ns, sum);
+        Py_DECREF(sum);
     }
-    PyObject *batch = PyObject_GetAttr(ops, str_batch_ns);
-    if (batch == NULL)
-        goto done;
-    PyObject *elapsed = PyLong_FromLongLong(t1 - t0);
-    PyObject *sum = elapsed == NULL ? NULL : PyNumber_Add(batch, elapsed);
-    Py_DECREF(batch);
-    Py_XDECREF(elapsed);
-    if (sum == NULL)
-        goto done;
-    int r = PyObject_SetAttr(ops, str_batch_ns, sum);
-    Py_DECREF(sum);
     if (r < 0)
         goto done;
     if (PyList_GET_SIZE(out)) {
@@ -923,6 +973,9 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     }
     result = Py_NewRef(Py_None);
     goto done;
+python_tail_or_error:
+    if (PyErr_Occurred())
+        goto done;
 python_tail:
     if (obj == NULL)
         obj = Py_NewRef(Py_None);
@@ -959,19 +1012,22 @@ slot_offset(PyObject *type, const char *name, Py_ssize_t *offset)
 }
 
 PyDoc_STRVAR(set_serve_types_doc,
-"set_serve_types(protocol_class, client_class, parser_class, ok)\n\n"
-"The classes serve() reads the slots of (RedisProtocol, Client, RequestParser) and the ``+OK``\n"
-"reply object (plugredis.resp.OK).");
+"set_serve_types(protocol_class, client_class, parser_class, ok, spec_class, ops_class,\n"
+"                blocking_class)\n\n"
+"The classes serve() and run_fast() read the slots of (RedisProtocol, Client, RequestParser,\n"
+"CommandSpec, ServerOps, Blocking) and the ``+OK`` reply object (plugredis.resp.OK).");
 
 static PyObject *
 set_serve_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])) {
+    if (nargs != 7 || !PyType_Check(args[0]) || !PyType_Check(args[1]) || !PyType_Check(args[2])
+        || !PyType_Check(args[4]) || !PyType_Check(args[5]) || !PyType_Check(args[6])) {
         PyErr_SetString(PyExc_TypeError,
-                        "set_serve_types(protocol_class, client_class, parser_class, ok)");
+                        "set_serve_types(protocol_class, client_class, parser_class, ok, "
+                        "spec_class, ops_class, blocking_class)");
         return NULL;
     }
-    PyObject *p = args[0], *c = args[1], *r = args[2];
+    PyObject *p = args[0], *c = args[1], *r = args[2], *sp = args[4], *o = args[5], *b = args[6];
     if (slot_offset(p, "client", &off_p_client) < 0 || slot_offset(p, "parser", &off_p_parser) < 0
         || slot_offset(p, "pending", &off_p_pending) < 0 || slot_offset(p, "ops", &off_p_ops) < 0
         || slot_offset(p, "server", &off_p_server) < 0
@@ -992,8 +1048,20 @@ set_serve_types(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nar
         || slot_offset(r, "_cut_len", &off_r_cut_len) < 0
         || slot_offset(r, "_inline", &off_r_inline) < 0
         || slot_offset(r, "error", &off_r_error) < 0
-        || slot_offset(r, "max_bulk", &off_r_max_bulk) < 0)
+        || slot_offset(r, "max_bulk", &off_r_max_bulk) < 0
+        || slot_offset(sp, "calls", &off_spec_calls) < 0
+        || slot_offset(o, "alert_ns", &off_o_alert_ns) < 0
+        || slot_offset(o, "batch_ns", &off_o_batch_ns) < 0
+        || slot_offset(o, "config_gen", &off_o_config_gen) < 0
+        || slot_offset(o, "obuf_normal", &off_o_obuf_normal) < 0
+        || slot_offset(b, "ready", &off_b_ready) < 0)
         return NULL;
+    Py_INCREF(sp);
+    Py_XSETREF(spec_type, (PyTypeObject *)sp);
+    Py_INCREF(o);
+    Py_XSETREF(ops_type, (PyTypeObject *)o);
+    Py_INCREF(b);
+    Py_XSETREF(blocking_type, (PyTypeObject *)b);
     Py_INCREF(p);
     Py_XSETREF(protocol_type, (PyTypeObject *)p);
     Py_INCREF(c);
@@ -1125,31 +1193,6 @@ attr_add(PyObject *obj, PyObject *name, Py_ssize_t n)
     int r = PyObject_SetAttr(obj, name, sum);
     Py_DECREF(sum);
     return r;
-}
-
-/* The int in obj's slot at off += n; -1 on error */
-static int
-slot_add(PyObject *obj, Py_ssize_t off, Py_ssize_t n)
-{
-    PyObject *v = SLOT(obj, off), *sum;
-    if (v == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "a counter that was never set");
-        return -1;
-    }
-    int overflow = 0;
-    long long x = PyLong_CheckExact(v) ? PyLong_AsLongLongAndOverflow(v, &overflow) : -1;
-    if (PyLong_CheckExact(v) && !overflow && x >= 0 && x < LLONG_MAX - n)
-        sum = PyLong_FromLongLong(x + n);
-    else {
-        PyObject *d = PyLong_FromSsize_t(n);
-        sum = d == NULL ? NULL : PyNumber_Add(v, d);
-        Py_XDECREF(d);
-    }
-    if (sum == NULL)
-        return -1;
-    SLOT(obj, off) = sum;
-    Py_DECREF(v);
-    return 0;
 }
 
 /* server.dirty += n */

@@ -96,6 +96,9 @@ class BlockState:
 class Blocking:
     """The server's registry of blocked clients."""
 
+    #: ``ready`` is read after every fast-path command (plugredis/_speedups.c reads the slot)
+    __slots__ = ("__dict__", "ready")
+
     def __init__(self, server: Server) -> None:
         self.server = server
         #: keys modified since the last serve_ready, in order

@@ -197,7 +197,7 @@ def arg(
     return d
 
 
-@dataclass
+@dataclass(slots=True)
 class CommandSpec:
     """Everything the server and its tools know about one command.
 

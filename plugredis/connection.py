@@ -345,6 +345,10 @@ class ServerOps:
     (``slowlog-log-slower-than`` below :data:`PRECISE_TIMING_BELOW_US`).
     """
 
+    #: the attributes ``serve`` (plugredis/_speedups.c) reads on every read have slots (the
+    #: rest of the state is in the instance dict)
+    __slots__ = ("__dict__", "alert_ns", "batch_ns", "config_gen", "obuf_normal")
+
     #: below this slowlog threshold (µs) every command is timed on its own
     PRECISE_TIMING_BELOW_US = 1000
 

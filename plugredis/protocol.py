@@ -40,10 +40,10 @@ from time import perf_counter_ns, time_ns
 from typing import TYPE_CHECKING, Any, cast
 
 from ._cext import speedups as _c
-from .blocking import BLOCKED
+from .blocking import BLOCKED, Blocking
 from .clock import Clock
 from .commands import CommandError, CommandSpec
-from .connection import REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client, ops_of
+from .connection import REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client, ServerOps, ops_of
 from .resp import OK, QUEUED, RequestParser, SimpleString, encode_into
 
 # the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
@@ -1015,6 +1015,6 @@ def _flush_scheduler(deferred: list[Any]) -> Callable[[], bool]:
 
 
 if _c is not None:  # serve() reads these classes' slots directly
-    _c.set_serve_types(RedisProtocol, Client, RequestParser, OK)
+    _c.set_serve_types(RedisProtocol, Client, RequestParser, OK, CommandSpec, ServerOps, Blocking)
 
 _ = QUEUED  # re-exported for builtin.transactions
