@@ -1167,14 +1167,32 @@ parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
  * fast path calls it in the handler's place (CommandSpec.fast_handler). */
 static PyObject *str_stats, *str_dirty, *str_keyspace_hits, *str_keyspace_misses;
 
-enum { TWIN_GET, TWIN_SET, TWIN_MSET, TWIN_INCR, TWIN_DECR, TWIN_KINDS };
-static const char *twin_names[TWIN_KINDS] = {"get", "set", "mset", "incr", "decr"};
+enum {
+    TWIN_GET,
+    TWIN_SET,
+    TWIN_MSET,
+    TWIN_INCR,
+    TWIN_DECR,
+    TWIN_LPUSH,
+    TWIN_RPUSH,
+    TWIN_LPOP,
+    TWIN_RPOP,
+    TWIN_HSET,
+    TWIN_KINDS
+};
+static const char *twin_names[TWIN_KINDS] = {"get",   "set",   "mset", "incr", "decr",
+                                             "lpush", "rpush", "lpop", "rpop", "hset"};
+static PyObject *str_append, *str_appendleft, *str_extend, *str_extendleft, *str_pop,
+    *str_popleft;
 
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     int kind;
     PyObject *fallback;
+    /* the value type of the list and hash twins, and for HSET its slots ``ht`` and ``version`` */
+    PyTypeObject *pytype;
+    Py_ssize_t off_ht, off_version;
 } TwinObject;
 
 /* obj.name += n for an int attribute; -1 on error */
@@ -1260,10 +1278,29 @@ small_counter(PyObject *b)
     return v;
 }
 
+/* The value at key for a list or hash twin: borrowed, NULL (*absent set) when there is none,
+ * NULL (*absent 0) for the Python handler (a TTL, a packed or other value), NULL with an
+ * exception on error. */
+static PyObject *
+twin_value(TwinObject *t, PyObject *data, PyObject *expires, PyObject *key, int *absent)
+{
+    *absent = 0;
+    PyObject *v = PyDict_GetItemWithError(data, key);
+    if (v == NULL) {
+        *absent = !PyErr_Occurred();
+        return NULL;
+    }
+    int ttl = has_ttl(expires, key);
+    if (ttl != 0 || Py_TYPE(v) != t->pytype)
+        return NULL;
+    return v;
+}
+
 /* The twin's work: 1 with *reply set, 0 for the Python handler, -1 on error. */
 static int
-twin_run(int kind, PyObject *const *args, Py_ssize_t nargs, PyObject **reply)
+twin_run(TwinObject *t, PyObject *const *args, Py_ssize_t nargs, PyObject **reply)
 {
+    int kind = t->kind, absent;
     PyObject *db = SLOT(args[0], off_c_db);
     if (db == NULL || Py_TYPE(db) != db_type)
         return 0;
@@ -1343,6 +1380,82 @@ twin_run(int kind, PyObject *const *args, Py_ssize_t nargs, PyObject **reply)
         *reply = num;
         return 1;
     }
+    case TWIN_LPUSH:
+    case TWIN_RPUSH: { /* lpush/rpush onto an existing list */
+        if (nargs < 3 || db_watched(db))
+            return 0;
+        PyObject *lst = twin_value(t, data, expires, key, &absent);
+        if (lst == NULL)
+            return PyErr_Occurred() ? -1 : 0; /* a new list: the handler creates it */
+        Py_INCREF(lst);
+        PyObject *r;
+        if (nargs == 3)
+            r = PyObject_CallMethodOneArg(lst, kind == TWIN_LPUSH ? str_appendleft : str_append,
+                                          args[2]);
+        else {
+            PyObject *elements = PyTuple_New(nargs - 2);
+            if (elements == NULL) {
+                Py_DECREF(lst);
+                return -1;
+            }
+            for (Py_ssize_t k = 2; k < nargs; k++)
+                PyTuple_SET_ITEM(elements, k - 2, Py_NewRef(args[k]));
+            r = PyObject_CallMethodOneArg(lst, kind == TWIN_LPUSH ? str_extendleft : str_extend,
+                                          elements);
+            Py_DECREF(elements);
+        }
+        Py_ssize_t n = r == NULL ? -1 : PyObject_Size(lst);
+        Py_XDECREF(r);
+        Py_DECREF(lst);
+        if (n < 0 || count_dirty(SLOT(db, off_d_server), 1) < 0)
+            return -1;
+        *reply = PyLong_FromSsize_t(n);
+        return *reply == NULL ? -1 : 1;
+    }
+    case TWIN_LPOP:
+    case TWIN_RPOP: { /* lpop/rpop without a count, from a list that is not left empty */
+        if (nargs != 2)
+            return 0;
+        PyObject *lst = twin_value(t, data, expires, key, &absent);
+        if (lst == NULL) {
+            if (PyErr_Occurred())
+                return -1;
+            if (absent)
+                *reply = Py_NewRef(Py_None);
+            return absent;
+        }
+        Py_ssize_t n = PyObject_Size(lst);
+        if (n < 0)
+            return -1;
+        if (n < 2 || db_watched(db))
+            return 0;
+        PyObject *v = PyObject_CallMethodNoArgs(lst, kind == TWIN_LPOP ? str_popleft : str_pop);
+        if (v == NULL)
+            return -1;
+        if (count_dirty(SLOT(db, off_d_server), 1) < 0) {
+            Py_DECREF(v);
+            return -1;
+        }
+        *reply = v;
+        return 1;
+    }
+    case TWIN_HSET: { /* HSET on an existing hash in the hashtable encoding (no conversion) */
+        if (nargs < 4 || nargs % 2 || db_watched(db))
+            return 0;
+        PyObject *h = twin_value(t, data, expires, key, &absent);
+        if (h == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        if (SLOT(h, t->off_ht) != Py_True || SLOT(h, t->off_version) == NULL)
+            return 0;
+        Py_ssize_t before = PyDict_GET_SIZE(h);
+        for (Py_ssize_t k = 2; k + 1 < nargs; k += 2)
+            if (PyDict_SetItem(h, args[k], args[k + 1]) < 0)
+                return -1;
+        if (slot_add(h, t->off_version, 1) < 0 || count_dirty(SLOT(db, off_d_server), 1) < 0)
+            return -1;
+        *reply = PyLong_FromSsize_t(PyDict_GET_SIZE(h) - before);
+        return *reply == NULL ? -1 : 1;
+    }
     }
     return 0;
 }
@@ -1354,7 +1467,7 @@ twin_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (kwnames == NULL && nargs >= 1 && db_type != NULL && Py_TYPE(args[0]) == twin_client_type) {
         PyObject *reply = NULL;
-        int r = twin_run(t->kind, args, nargs, &reply);
+        int r = twin_run(t, args, nargs, &reply);
         if (r < 0)
             return NULL;
         if (r > 0)
@@ -1367,6 +1480,7 @@ static int
 twin_traverse(TwinObject *t, visitproc visit, void *arg)
 {
     Py_VISIT(t->fallback);
+    Py_VISIT(t->pytype);
     return 0;
 }
 
@@ -1374,6 +1488,7 @@ static int
 twin_clear(TwinObject *t)
 {
     Py_CLEAR(t->fallback);
+    Py_CLEAR(t->pytype);
     return 0;
 }
 
@@ -1413,19 +1528,23 @@ static PyTypeObject TwinType = {
 };
 
 PyDoc_STRVAR(twin_doc,
-"twin(kind, handler) -> callable\n\n"
+"twin(kind, handler, value_type=None) -> callable\n\n"
 "A C twin of the command handler ``handler``: called as it is, ``(client, *args)``, with the\n"
 "same reply and effects; it does the common case in C and calls ``handler`` for the rest.\n"
-"``kind`` names what it twins: 'get', 'set' (SET key value), 'mset', 'incr', 'decr'.  Until\n"
+"``kind`` names what it twins: 'get', 'set' (SET key value), 'mset', 'incr', 'decr'; and,\n"
+"given the value type (a deque subclass for lists, a dict subclass with the slots ``ht`` and\n"
+"``version`` for hashes): 'lpush', 'rpush', 'lpop', 'rpop', 'hset'.  Until\n"
 "set_keyspace_types() has registered Database it always calls ``handler``.");
 
 static PyObject *
 twin(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyCallable_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "twin(kind: str, handler)");
+    if (nargs < 2 || nargs > 3 || !PyUnicode_Check(args[0]) || !PyCallable_Check(args[1])
+        || (nargs == 3 && args[2] != Py_None && !PyType_Check(args[2]))) {
+        PyErr_SetString(PyExc_TypeError, "twin(kind: str, handler, value_type=None)");
         return NULL;
     }
+    PyObject *vt = nargs == 3 && args[2] != Py_None ? args[2] : NULL;
     int kind = -1;
     for (int k = 0; k < TWIN_KINDS; k++)
         if (PyUnicode_CompareWithASCIIString(args[0], twin_names[k]) == 0)
@@ -1434,12 +1553,27 @@ twin(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         PyErr_Format(PyExc_ValueError, "no C twin %R", args[0]);
         return NULL;
     }
+    int needs_type = kind >= TWIN_LPUSH;
+    Py_ssize_t off_ht = 0, off_version = 0;
+    if (needs_type != (vt != NULL)) {
+        PyErr_Format(PyExc_TypeError, "the C twin %R %s a value type", args[0],
+                     needs_type ? "needs" : "takes no");
+        return NULL;
+    }
+    if (kind == TWIN_HSET
+        && (!PyType_IsSubtype((PyTypeObject *)vt, &PyDict_Type)
+            || slot_offset(vt, "ht", &off_ht) < 0 || slot_offset(vt, "version", &off_version) < 0))
+        return PyErr_Occurred() ? NULL
+                                : PyErr_Format(PyExc_TypeError, "a hash type is a dict subclass");
     TwinObject *t = PyObject_GC_New(TwinObject, &TwinType);
     if (t == NULL)
         return NULL;
     t->vectorcall = twin_vectorcall;
     t->kind = kind;
     t->fallback = Py_NewRef(args[1]);
+    t->pytype = (PyTypeObject *)Py_XNewRef(vt);
+    t->off_ht = off_ht;
+    t->off_version = off_version;
     PyObject_GC_Track(t);
     return (PyObject *)t;
 }
@@ -1536,6 +1670,15 @@ PyInit__speedups(void)
     str_dirty = PyUnicode_InternFromString("dirty");
     str_keyspace_hits = PyUnicode_InternFromString("keyspace_hits");
     str_keyspace_misses = PyUnicode_InternFromString("keyspace_misses");
+    str_append = PyUnicode_InternFromString("append");
+    str_appendleft = PyUnicode_InternFromString("appendleft");
+    str_extend = PyUnicode_InternFromString("extend");
+    str_extendleft = PyUnicode_InternFromString("extendleft");
+    str_pop = PyUnicode_InternFromString("pop");
+    str_popleft = PyUnicode_InternFromString("popleft");
+    if (!str_append || !str_appendleft || !str_extend || !str_extendleft || !str_pop
+        || !str_popleft)
+        return NULL;
     if (!str_stats || !str_dirty || !str_keyspace_hits || !str_keyspace_misses
         || PyType_Ready(&TwinType) < 0)
         return NULL;

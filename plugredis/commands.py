@@ -358,14 +358,18 @@ def command(name: str, **kw: Any) -> Callable[[Handler], Handler]:
     return deco
 
 
-def c_twin(fn: Handler, kind: str) -> None:
+def c_twin(fn: Handler, kind: str, value_type: type | None = None) -> None:
     """Give the command of handler ``fn`` (decorated with :func:`command`) the C twin ``kind``
     of ``plugredis._speedups.twin`` as its :attr:`CommandSpec.fast_handler`, where the C
     helpers were built.  The twin does the common case of ``fn`` in C and calls ``fn`` for
-    the rest; tests compare the two (tests/test_twins.py)."""
+    the rest; tests compare the two (tests/test_twins.py).
+
+    Kinds: ``get``, ``set`` (SET key value), ``mset``, ``incr``, ``decr``; with the value type
+    of the family, ``lpush``, ``rpush``, ``lpop``, ``rpop`` (a deque subclass) and ``hset`` (a
+    dict subclass with the slots ``ht`` and ``version``)."""
     if _c_twin is not None:
         spec: CommandSpec = getattr(fn, SPEC_ATTR)
-        spec.fast_handler = _c_twin(kind, fn)
+        spec.fast_handler = _c_twin(kind, fn, value_type)
 
 
 def container(name: str, **kw: Any) -> CommandSpec:

@@ -16,9 +16,13 @@ from plugredis.server import Server
 
 needs_c = pytest.mark.skipif(speedups is None, reason="plugredis._speedups was not built")
 
-TWINNED = {b"get": 1, b"set": 2, b"mset": 2, b"incr": 1, b"decr": 1}
+TWINNED = [b"get", b"set", b"mset", b"incr", b"decr", b"lpush", b"rpush", b"lpop", b"rpop"]
+TWINNED += [b"hset"]
 
-keys = st.sampled_from([b"a", b"b", b"c", b"list"])
+# each family mostly on its own keys, all of them now and then on "a" (WRONGTYPE)
+keys = st.sampled_from([b"a", b"b", b"c", b"l"])
+list_keys = st.sampled_from([b"l", b"l", b"l", b"m", b"a"])
+hash_keys = st.sampled_from([b"h", b"h", b"h", b"a"])
 values = st.sampled_from(
     [
         b"0",
@@ -48,8 +52,18 @@ actions = st.one_of(
     st.tuples(st.just("watch"), keys),
     st.tuples(st.just("unwatch")),
     st.tuples(st.just("listen")),
-    st.tuples(st.just("rpush"), keys),
+    st.tuples(
+        st.sampled_from(["lpush", "rpush"]), list_keys, st.lists(values, min_size=1, max_size=3)
+    ),
+    st.tuples(
+        st.sampled_from(["lpop", "rpop"]), list_keys, st.sampled_from([[], [], [], [b"2"], [b"x"]])
+    ),
+    st.tuples(st.sampled_from(["lpush", "rpush"]), list_keys, st.lists(values, min_size=1)),
+    st.tuples(st.sampled_from(["lpop", "rpop"]), list_keys, st.just([])),
+    st.tuples(st.just("hset"), hash_keys, st.lists(st.tuples(values, values), max_size=3)),
+    st.tuples(st.just("hset"), hash_keys, st.lists(st.tuples(values, values), min_size=1)),
     st.tuples(st.just("select"), st.integers(0, 1)),
+    st.tuples(st.just("pack")),  # the cron packs what is unpacked: lookups unpack again
 )
 
 
@@ -58,14 +72,14 @@ class Side:
 
     def __init__(self, twin: bool) -> None:
         self.clock = ManualClock(1_000_000)
-        self.server = Server(plugins=["strings", "lists", "keyspace"], clock=self.clock)
+        self.server = Server(plugins=["strings", "lists", "hashes", "keyspace"], clock=self.clock)
         self.server.now_ms = self.clock.ms()
         self.client = Client(self.server)
         self.watcher = Client(self.server)
         self.events: list[tuple[str, int, bytes]] = []
         fast = self.client.ops.fast_dispatch
         self.handlers: dict[bytes, Any] = {}
-        for name in (*TWINNED, b"rpush"):
+        for name in TWINNED:
             h = fast[name][0]
             self.handlers[name] = h if twin else getattr(h, "__wrapped__", h)
 
@@ -88,8 +102,13 @@ class Side:
             return self.call(b"mset", *[x for kv in rest[0] for x in kv])
         if kind == "msetodd":
             return self.call(b"mset", rest[0], b"v", rest[0])
-        if kind == "rpush":
-            return self.call(b"rpush", rest[0], b"e")
+        if kind in ("lpush", "rpush", "lpop", "rpop"):
+            return self.call(kind.encode(), rest[0], *rest[1])
+        if kind == "hset":
+            return self.call(b"hset", rest[0], *[x for fv in rest[1] for x in fv])
+        if kind == "pack":
+            self.server.compact()
+            return None
         if kind == "ttl":
             if rest[0] in db.data:
                 db.set_expire(rest[0], self.server.now_ms + rest[1])
@@ -105,8 +124,10 @@ class Side:
             db.watched.clear()
             self.watcher.dirty_cas = False
             return None
-        if kind == "listen":
-            if not db.listeners:
+        if kind == "listen":  # on, off, on...
+            if db.listeners:
+                db.listeners.clear()
+            else:
                 db.listeners.append(lambda ev, i, k: self.events.append((ev, i, k)))
             return None
         if kind == "select":
@@ -116,9 +137,16 @@ class Side:
 
     def state(self) -> Any:
         s = self.server
+
+        def plain(v: Any) -> Any:
+            v = s.registry.type_of(v).plain(v)
+            if isinstance(v, dict):  # a hash: its encoding and version too
+                return (dict(v), v.ht, v.version)  # type: ignore[attr-defined]
+            return v if type(v) is bytes else list(v)
+
         return (
             [
-                ({k: v if type(v) is bytes else list(v) for k, v in db.data.items()}, db.expires)
+                ({k: (type(v).__name__, plain(v)) for k, v in db.data.items()}, db.expires)
                 for db in s.dbs[:2]
             ],
             s.dirty,

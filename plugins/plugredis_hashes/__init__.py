@@ -28,6 +28,7 @@ from plugredis import (
     Map,
     TypeSpec,
     arg,
+    c_twin,
     command,
     compile_glob,
     config_memory,
@@ -308,6 +309,9 @@ def _field_value_arg() -> dict[str, Any]:
 def hset(ctx: Client, key: bytes, *args: bytes) -> Any:
     """HSET key field value [field value ...]"""
     return _set_fields(ctx, key, args, "hset")
+
+
+c_twin(hset, "hset", Hash)  # into an existing hash in the hashtable encoding
 
 
 @command(

@@ -51,6 +51,7 @@ from plugredis import (
     TypeSpec,
     WrongTypeError,
     arg,
+    c_twin,
     command,
     hookimpl,
     pack_bytes,
@@ -261,6 +262,9 @@ def lpush(ctx: Client, key: bytes, *elements: bytes) -> int:
     return len(lst)
 
 
+c_twin(lpush, "lpush", ListValue)  # onto an existing list
+
+
 @command(
     "RPUSH",
     arity=-3,
@@ -292,6 +296,9 @@ def rpush(ctx: Client, key: bytes, *elements: bytes) -> int:
         lst.extend(elements)
     db.signal_modified(key)
     return len(lst)
+
+
+c_twin(rpush, "rpush", ListValue)
 
 
 @command(
@@ -457,6 +464,9 @@ def lpop(ctx: Client, key: bytes, *rest: bytes) -> Any:
     return _pop_command(ctx, key, rest, LEFT, "lpop")
 
 
+c_twin(lpop, "lpop", ListValue)  # LPOP key, from a list it does not empty
+
+
 @command(
     "RPOP",
     arity=-2,
@@ -477,6 +487,9 @@ def lpop(ctx: Client, key: bytes, *rest: bytes) -> Any:
 def rpop(ctx: Client, key: bytes, *rest: bytes) -> Any:
     """RPOP key [count]"""
     return _pop_command(ctx, key, rest, RIGHT, "rpop")
+
+
+c_twin(rpop, "rpop", ListValue)
 
 
 def _parse_mpop(args: tuple[bytes, ...]) -> tuple[list[bytes], int, int]:
