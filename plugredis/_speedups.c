@@ -993,6 +993,48 @@ done:
     return result;
 }
 
+/* RedisProtocol.data_received where the C helpers were built: serve(), and Python for what
+ * it hands back (protocol._read for a read it did not take, protocol._serve_rest for a run
+ * stopped at a request that needs Python). */
+static PyObject *str_read, *str_serve_rest;
+
+static PyObject *
+data_received(PyObject *proto, PyObject *data)
+{
+    PyObject *args[2] = {proto, data};
+    PyObject *done = serve(NULL, args, 2), *r;
+    if (done == NULL || done == Py_None)
+        return done;
+    if (done == Py_False)
+        r = PyObject_CallMethodOneArg(proto, str_read, data);
+    else {
+        PyObject *rest = PyObject_GetAttr(proto, str_serve_rest);
+        r = rest == NULL ? NULL : PyObject_Call(rest, done, NULL);
+        Py_XDECREF(rest);
+    }
+    Py_DECREF(done);
+    return r;
+}
+
+static PyMethodDef data_received_def = {
+    "data_received", data_received, METH_O,
+    "data_received(data): serve() the read, or hand it to Python (_read, _serve_rest)."};
+
+PyDoc_STRVAR(data_received_method_doc,
+"data_received_method(protocol_class) -> method descriptor\n\n"
+"A C ``data_received`` for RedisProtocol: serve() the read, and call the protocol's\n"
+"``_read(data)`` for a read it did not take, ``_serve_rest(*result)`` for a run it stopped.");
+
+static PyObject *
+data_received_method(PyObject *Py_UNUSED(self), PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "data_received_method(protocol_class)");
+        return NULL;
+    }
+    return PyDescr_NewMethod((PyTypeObject *)cls, &data_received_def);
+}
+
 /* The offset of the __slots__ slot ``name`` of ``type``. */
 static int
 slot_offset(PyObject *type, const char *name, Py_ssize_t *offset)
@@ -1630,6 +1672,7 @@ static PyMethodDef methods[] = {
      set_serve_types_doc},
     {"parse_inline", (PyCFunction)(void (*)(void))parse_inline, METH_FASTCALL, parse_inline_doc},
     {"twin", (PyCFunction)(void (*)(void))twin, METH_FASTCALL, twin_doc},
+    {"data_received_method", data_received_method, METH_O, data_received_method_doc},
     {"set_keyspace_types", (PyCFunction)(void (*)(void))set_keyspace_types, METH_FASTCALL,
      set_keyspace_types_doc},
     {NULL, NULL, 0, NULL},
@@ -1670,6 +1713,10 @@ PyInit__speedups(void)
     str_dirty = PyUnicode_InternFromString("dirty");
     str_keyspace_hits = PyUnicode_InternFromString("keyspace_hits");
     str_keyspace_misses = PyUnicode_InternFromString("keyspace_misses");
+    str_read = PyUnicode_InternFromString("_read");
+    str_serve_rest = PyUnicode_InternFromString("_serve_rest");
+    if (!str_read || !str_serve_rest)
+        return NULL;
     str_append = PyUnicode_InternFromString("append");
     str_appendleft = PyUnicode_InternFromString("appendleft");
     str_extend = PyUnicode_InternFromString("extend");
