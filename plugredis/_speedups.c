@@ -1507,7 +1507,8 @@ twin_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *
 {
     TwinObject *t = (TwinObject *)self;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (kwnames == NULL && nargs >= 1 && db_type != NULL && Py_TYPE(args[0]) == twin_client_type) {
+    if (kwnames == NULL && nargs >= 1 && db_type != NULL && ok_reply != NULL
+        && Py_TYPE(args[0]) == twin_client_type) {
         PyObject *reply = NULL;
         int r = twin_run(t, args, nargs, &reply);
         if (r < 0)
