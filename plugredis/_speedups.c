@@ -143,21 +143,30 @@ read_line_number(const char *p, const char *end, int maxdigits, long long *value
     return 1;
 }
 
-/* The (data: bytes, limit: int) arguments of the two parsers: 0, or -1 with a TypeError. */
-static int
-parser_args(PyObject *const *args, Py_ssize_t nargs, const char *usage, const char **base,
-            const char **end, long long *limit)
+/* A parser of the requests in [base, end) with a size limit (parse_frames, parse_lines): a new
+ * list, a new reference to None for the caller's other parser, or NULL on error; *endpos is
+ * where the last whole request ends. */
+typedef PyObject *(*request_parser)(const char *base, const char *end, long long limit,
+                                    Py_ssize_t *endpos);
+
+/* The Python face of both parsers, fn(data: bytes, limit: int): ``(requests, end)``, None, or
+ * NULL with an exception (a TypeError with ``usage`` for other arguments). */
+static PyObject *
+call_parser(PyObject *const *args, Py_ssize_t nargs, const char *usage, request_parser parse)
 {
     if (nargs != 2 || !PyBytes_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError, usage);
-        return -1;
+        return NULL;
     }
-    *limit = PyLong_AsLongLong(args[1]);
-    if (*limit == -1 && PyErr_Occurred())
-        return -1;
-    *base = PyBytes_AS_STRING(args[0]);
-    *end = *base + PyBytes_GET_SIZE(args[0]);
-    return 0;
+    long long limit = PyLong_AsLongLong(args[1]);
+    if (limit == -1 && PyErr_Occurred())
+        return NULL;
+    const char *base = PyBytes_AS_STRING(args[0]);
+    Py_ssize_t endpos = 0;
+    PyObject *reqs = parse(base, base + PyBytes_GET_SIZE(args[0]), limit, &endpos);
+    if (reqs == NULL || reqs == Py_None)
+        return reqs;
+    return Py_BuildValue("(Nn)", reqs, endpos);
 }
 
 PyDoc_STRVAR(parse_requests_doc,
@@ -249,23 +258,14 @@ fail:
 static PyObject *
 parse_requests(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    const char *base, *end;
-    long long max_bulk;
-    if (parser_args(args, nargs, "parse_requests(data: bytes, max_bulk: int)", &base, &end,
-                    &max_bulk) < 0)
-        return NULL;
-    Py_ssize_t endpos = 0;
-    PyObject *reqs = parse_frames(base, end, max_bulk, &endpos);
-    if (reqs == NULL || reqs == Py_None)
-        return reqs;
-    return Py_BuildValue("(Nn)", reqs, endpos);
+    return call_parser(args, nargs, "parse_requests(data: bytes, max_bulk: int)", parse_frames);
 }
 
 
 /* -- the dispatch loop's fast path (plugredis.protocol.RedisProtocol.run) -------------------- */
 
 static PyObject *str_fast, *str_argv, *str_calls, *str_ready;
-static PyObject *reply_ok, *reply_null2, *reply_null3, *int_one;
+static PyObject *reply_ok, *reply_null2, *reply_null3;
 static PyObject *simple_type; /* plugredis.resp.SimpleString, given by set_types() */
 
 enum { RUN_DONE, RUN_SLOW, RUN_ARITY, RUN_EXC, RUN_REPLY, RUN_READY, RUN_CHECK };
@@ -331,6 +331,46 @@ slot_add(PyObject *obj, Py_ssize_t off, Py_ssize_t n)
     SLOT(obj, off) = sum;
     Py_DECREF(v);
     return 0;
+}
+
+/* obj.name += n for an int attribute; -1 on error */
+static int
+attr_add(PyObject *obj, PyObject *name, Py_ssize_t n)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    PyObject *d = PyLong_FromSsize_t(n);
+    PyObject *sum = d == NULL ? NULL : PyNumber_Add(v, d);
+    Py_DECREF(v);
+    Py_XDECREF(d);
+    if (sum == NULL)
+        return -1;
+    int r = PyObject_SetAttr(obj, name, sum);
+    Py_DECREF(sum);
+    return r;
+}
+
+/* obj's int counter ``name`` += n: through its slot at ``off`` where obj is a ``type`` (the
+ * registered class, or a subclass), else through getattr/setattr; -1 on error */
+static int
+counter_add(PyObject *obj, PyTypeObject *type, Py_ssize_t off, PyObject *name, Py_ssize_t n)
+{
+    if (type != NULL && PyObject_TypeCheck(obj, type))
+        return slot_add(obj, off, n);
+    return attr_add(obj, name, n);
+}
+
+/* obj.<name> (a new reference): through its slot at ``off`` where obj is a ``type`` */
+static PyObject *
+slot_attr(PyObject *obj, PyTypeObject *type, Py_ssize_t off, PyObject *name)
+{
+    if (type == NULL || !PyObject_TypeCheck(obj, type))
+        return PyObject_GetAttr(obj, name);
+    PyObject *v = SLOT(obj, off);
+    if (v == NULL)
+        PyErr_SetObject(PyExc_AttributeError, name);
+    return Py_XNewRef(v);
 }
 
 /* 1 for a false value that needs no call to tell (False, None, 0, b"", {}), 0 for one that is
@@ -529,21 +569,7 @@ run_loop(PyObject *reqs, Py_ssize_t i, PyObject *fast, PyObject *client, PyObjec
             slot_set(client, off_c_argv, argv);
         else if (PyObject_SetAttr(client, str_argv, argv) < 0)
             return -1;
-        int r;
-        if (Py_TYPE(spec) == spec_type)
-            r = slot_add(spec, off_spec_calls, 1);
-        else {
-            PyObject *calls = PyObject_GetAttr(spec, str_calls);
-            if (calls == NULL)
-                return -1;
-            PyObject *one_more = PyNumber_Add(calls, int_one);
-            Py_DECREF(calls);
-            if (one_more == NULL)
-                return -1;
-            r = PyObject_SetAttr(spec, str_calls, one_more);
-            Py_DECREF(one_more);
-        }
-        if (r < 0)
+        if (counter_add(spec, spec_type, off_spec_calls, str_calls, 1) < 0)
             return -1;
         /* handler(client, *argv[1:]) */
         PyObject **stack = stack_buf;
@@ -577,7 +603,7 @@ run_loop(PyObject *reqs, Py_ssize_t i, PyObject *fast, PyObject *client, PyObjec
             *obj = value;
             return i;
         }
-        r = append_simple(out, reply, ok, resp3, &big);
+        int r = append_simple(out, reply, ok, resp3, &big);
         if (r < 0) {
             Py_DECREF(reply);
             return -1;
@@ -588,14 +614,9 @@ run_loop(PyObject *reqs, Py_ssize_t i, PyObject *fast, PyObject *client, PyObjec
             return i;
         }
         Py_DECREF(reply);
-        PyObject *ready = blocking_type != NULL && PyObject_TypeCheck(blocking, blocking_type)
-                              ? Py_XNewRef(SLOT(blocking, off_b_ready))
-                              : PyObject_GetAttr(blocking, str_ready);
-        if (ready == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_AttributeError, "ready");
+        PyObject *ready = slot_attr(blocking, blocking_type, off_b_ready, str_ready);
+        if (ready == NULL)
             return -1;
-        }
         int is_ready = plainly_false(ready) ? 0 : PyObject_IsTrue(ready);
         Py_DECREF(ready);
         if (is_ready < 0)
@@ -684,18 +705,6 @@ now_ns(long long *t)
         return -1;
     *t = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
     return 0;
-}
-
-/* ops.<name> (a new reference): through its slot where ops is a ServerOps */
-static PyObject *
-ops_attr(PyObject *ops, Py_ssize_t off, PyObject *name)
-{
-    if (ops_type == NULL || !PyObject_TypeCheck(ops, ops_type))
-        return PyObject_GetAttr(ops, name);
-    PyObject *v = SLOT(ops, off);
-    if (v == NULL)
-        PyErr_SetObject(PyExc_AttributeError, name);
-    return Py_XNewRef(v);
 }
 
 /* Replies written at the end of the loop iteration, as Redis writes them in beforeSleep: a
@@ -867,7 +876,7 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     long long max_bulk = PyLong_AsLongLong(v);
     if (max_bulk == -1 && PyErr_Occurred())
         return NULL;
-    PyObject *ops_gen = ops_attr(ops, off_o_config_gen, str_config_gen);
+    PyObject *ops_gen = slot_attr(ops, ops_type, off_o_config_gen, str_config_gen);
     if (ops_gen == NULL)
         return NULL;
     int same = ops_gen == gen ? 1 : PyObject_RichCompareBool(ops_gen, gen, Py_EQ);
@@ -904,11 +913,8 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
                                 : PyObject_SetAttr(server, str_now_ms, now)) < 0)
         goto done;
     slot_set(client, off_c_last_interaction, now);
-    blocking = slotted ? Py_XNewRef(SLOT(server, off_s_blocking))
-                       : PyObject_GetAttr(server, str_blocking);
+    blocking = slot_attr(server, server_type, off_s_blocking, str_blocking);
     out = PyList_New(0);
-    if (blocking == NULL && !PyErr_Occurred())
-        PyErr_SetString(PyExc_AttributeError, "the server has no blocking");
     if (blocking == NULL || out == NULL)
         goto done;
     v = SLOT(client, off_c_resp3);
@@ -927,7 +933,7 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         || SLOT(parser, off_r_error) != Py_None || (v = SLOT(client, off_c_push_class)) == NULL
         || !plainly_false(v) || (npending = PyObject_Size(pending)) != 0)
         goto python_tail;
-    PyObject *alert = ops_attr(ops, off_o_alert_ns, str_alert_ns);
+    PyObject *alert = slot_attr(ops, ops_type, off_o_alert_ns, str_alert_ns);
     if (alert == NULL)
         goto done;
     long long alert_ns = PyLong_AsLongLong(alert);
@@ -936,29 +942,14 @@ serve(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         goto done;
     if (t1 - t0 >= alert_ns)
         goto python_tail;
-    v = ops_attr(ops, off_o_obuf_normal, str_obuf_normal);
+    v = slot_attr(ops, ops_type, off_o_obuf_normal, str_obuf_normal);
     if (v == NULL)
         goto done;
     int limited = plainly_false(v) ? 0 : PyObject_IsTrue(v);
     Py_DECREF(v);
     if (limited)
         goto python_tail_or_error;
-    int r;
-    if (ops_type != NULL && PyObject_TypeCheck(ops, ops_type))
-        r = slot_add(ops, off_o_batch_ns, (Py_ssize_t)(t1 - t0));
-    else {
-        PyObject *batch = PyObject_GetAttr(ops, str_batch_ns);
-        if (batch == NULL)
-            goto done;
-        PyObject *elapsed = PyLong_FromLongLong(t1 - t0);
-        PyObject *sum = elapsed == NULL ? NULL : PyNumber_Add(batch, elapsed);
-        Py_DECREF(batch);
-        Py_XDECREF(elapsed);
-        if (sum == NULL)
-            goto done;
-        r = PyObject_SetAttr(ops, str_batch_ns, sum);
-        Py_DECREF(sum);
-    }
+    int r = counter_add(ops, ops_type, off_o_batch_ns, str_batch_ns, (Py_ssize_t)(t1 - t0));
     if (r < 0)
         goto done;
     if (PyList_GET_SIZE(out)) {
@@ -1188,16 +1179,7 @@ fail:
 static PyObject *
 parse_inline(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    const char *base, *end;
-    long long max_line;
-    if (parser_args(args, nargs, "parse_inline(data: bytes, max_line: int)", &base, &end,
-                    &max_line) < 0)
-        return NULL;
-    Py_ssize_t endpos = 0;
-    PyObject *reqs = parse_lines(base, end, max_line, &endpos);
-    if (reqs == NULL)
-        return NULL;
-    return Py_BuildValue("(Nn)", reqs, endpos);
+    return call_parser(args, nargs, "parse_inline(data: bytes, max_line: int)", parse_lines);
 }
 
 /* -- C twins of the hottest command handlers ----------------------------------------------- */
@@ -1237,47 +1219,22 @@ typedef struct {
     Py_ssize_t off_ht, off_version;
 } TwinObject;
 
-/* obj.name += n for an int attribute; -1 on error */
-static int
-attr_add(PyObject *obj, PyObject *name, Py_ssize_t n)
-{
-    PyObject *v = PyObject_GetAttr(obj, name);
-    if (v == NULL)
-        return -1;
-    PyObject *d = PyLong_FromSsize_t(n);
-    PyObject *sum = d == NULL ? NULL : PyNumber_Add(v, d);
-    Py_DECREF(v);
-    Py_XDECREF(d);
-    if (sum == NULL)
-        return -1;
-    int r = PyObject_SetAttr(obj, name, sum);
-    Py_DECREF(sum);
-    return r;
-}
-
 /* server.dirty += n */
 static int
 count_dirty(PyObject *server, Py_ssize_t n)
 {
-    if (server_type != NULL && PyObject_TypeCheck(server, server_type))
-        return slot_add(server, off_s_dirty, n);
-    return attr_add(server, str_dirty, n);
+    return counter_add(server, server_type, off_s_dirty, str_dirty, n);
 }
 
 /* server.stats.<name> += 1 (hit: keyspace_hits, else keyspace_misses) */
 static int
 count_stat(PyObject *db, int hit)
 {
-    PyObject *server = SLOT(db, off_d_server);
-    if (server_type != NULL && PyObject_TypeCheck(server, server_type)) {
-        PyObject *stats = SLOT(server, off_s_stats);
-        if (stats != NULL && Py_TYPE(stats) == stats_type)
-            return slot_add(stats, hit ? off_st_hits : off_st_misses, 1);
-    }
-    PyObject *stats = PyObject_GetAttr(server, str_stats);
+    PyObject *stats = slot_attr(SLOT(db, off_d_server), server_type, off_s_stats, str_stats);
     if (stats == NULL)
         return -1;
-    int r = attr_add(stats, hit ? str_keyspace_hits : str_keyspace_misses, 1);
+    int r = counter_add(stats, stats_type, hit ? off_st_hits : off_st_misses,
+                        hit ? str_keyspace_hits : str_keyspace_misses, 1);
     Py_DECREF(stats);
     return r;
 }
@@ -1701,7 +1658,6 @@ PyInit__speedups(void)
     reply_ok = PyBytes_FromString("+OK\r\n");
     reply_null2 = PyBytes_FromString("$-1\r\n");
     reply_null3 = PyBytes_FromString("_\r\n");
-    int_one = PyLong_FromLong(1);
     str_config_gen = PyUnicode_InternFromString("config_gen");
     str_obuf_normal = PyUnicode_InternFromString("obuf_normal");
     str_now_ms = PyUnicode_InternFromString("now_ms");
@@ -1733,7 +1689,7 @@ PyInit__speedups(void)
     if (!str_config_gen || !str_obuf_normal || !str_now_ms || !str_blocking || !str_batch_ns
         || !str_alert_ns || !str_write || !str_is_closing)
         return NULL;
-    if (!int_one || !str_fast || !str_argv || !str_calls || !str_ready || !reply_ok || !reply_null2
+    if (!str_fast || !str_argv || !str_calls || !str_ready || !reply_ok || !reply_null2
         || !reply_null3)
         return NULL;
     return PyModule_Create(&module);
