@@ -41,6 +41,8 @@ FastEntry = tuple[Callable[..., Any], int, int, "CommandSpec"]
 #: CLIENT REPLY: the bits of Client.reply_mode (REPLY_ON: none).  OFF: no reply is written;
 #: SKIP: this command's reply is dropped; SKIP_NEXT: the next command's is (CLIENT REPLY SKIP)
 REPLY_ON, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT = 0, 1, 2, 4
+#: the bits under which the command's reply is not written
+REPLY_MUTED = REPLY_OFF | REPLY_SKIP
 
 #: client-output-buffer-limit classes, in Redis's CONFIG GET order
 OBUF_CLASSES = ("normal", "slave", "pubsub")

@@ -43,7 +43,7 @@ from ._cext import speedups as _c
 from .blocking import BLOCKED, Blocking
 from .clock import Clock
 from .commands import CommandError, CommandSpec
-from .connection import REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, Client, ServerOps, ops_of
+from .connection import REPLY_MUTED, REPLY_SKIP, REPLY_SKIP_NEXT, Client, ServerOps, ops_of
 from .resp import OK, QUEUED, RequestParser, SimpleString, encode_into
 
 # the optional C helpers (plugredis/_speedups.c); the Python loop is RedisProtocol._run_py
@@ -650,7 +650,7 @@ class RedisProtocol(asyncio.Protocol):
             # turned replies back on (CLIENT REPLY ON answers +OK)
             tmp: list[bytes] = []
             self._run_checked(argv, tmp)
-            if not client.reply_mode & (REPLY_OFF | REPLY_SKIP):
+            if not client.reply_mode & REPLY_MUTED:
                 out.extend(tmp)
         mode = client.reply_mode & ~REPLY_SKIP
         if mode & REPLY_SKIP_NEXT:
@@ -930,7 +930,7 @@ class RedisProtocol(asyncio.Protocol):
         client = self.client
         if self.transport is None or client.closing:
             return False
-        if client.reply_mode & (REPLY_OFF | REPLY_SKIP):
+        if client.reply_mode & REPLY_MUTED:
             return True
         if self.cur_out is not None:  # in the middle of this client's own batch: keep the order
             self.cur_out.append(data)

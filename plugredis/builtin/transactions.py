@@ -13,13 +13,10 @@ from typing import Any
 
 from ..blocking import BLOCKED
 from ..commands import CommandError, KeySpec, arg, command
-from ..connection import REPLY_OFF, REPLY_SKIP, Client
+from ..connection import REPLY_MUTED, Client
 from ..hookspecs import hookimpl
 from ..protocol import exec_call
 from ..resp import NULL_ARRAY, OK, Error, PartialArray
-
-#: Client.reply_mode bits under which nothing is written
-_REPLIES_OFF = REPLY_OFF | REPLY_SKIP
 
 
 @command(
@@ -69,12 +66,12 @@ def exec_(ctx: Client) -> Any:
     argv = ctx.argv
     # CLIENT REPLY: Redis writes the array's header first, then each reply made while replies
     # are on (OFF and SKIP make no reply themselves; SKIP applies after the EXEC)
-    header = not ctx.reply_mode & _REPLIES_OFF
+    header = not ctx.reply_mode & REPLY_MUTED
     ctx.in_exec = True
     try:
         for spec, qargv in queue:
             reply = exec_call(ctx, spec, qargv)
-            if reply is BLOCKED or ctx.reply_mode & _REPLIES_OFF:
+            if reply is BLOCKED or ctx.reply_mode & REPLY_MUTED:
                 continue
             if isinstance(reply, CommandError):
                 reply = Error(reply.encode()[1:-2])
