@@ -2,9 +2,10 @@
 """Benchmark plugredis against a real redis-server, in the same run, with redis-benchmark.
 
 Both servers are started here (pinned to one CPU with taskset; redis-benchmark to another),
-each test is run alternately against redis and plugredis (A B A B ...) for a few rounds, and the
-median requests/second per test are printed as a Markdown table per client configuration, with the
-ratio plugredis/redis and a geometric mean over the tests.
+each test is run alternately against redis and plugredis (A B, then B A: which goes first
+alternates too) for a few rounds, and the median requests/second per test are printed as a
+Markdown table per client configuration, with the ratio plugredis/redis and a geometric mean over
+the tests.
 
 The same run then measures memory (the RSS of fresh servers after loading 1,000,000 strings,
 100,000 hashes and 100,000 lists, the same way into both) and persistence (RDB SAVE and load time
@@ -374,10 +375,14 @@ class Runner:
             for rnd in range(1, args.rounds + 1):
                 for server in self.servers.values():
                     self.flush(server)  # each round starts from the same (empty) data
-                for test in args.tests:
+                for ti, test in enumerate(args.tests):
                     line = f"[{config.label} ({ci}/{len(args.configs)}) round {rnd}/{args.rounds}]"
                     line += f" {test:<11}"
-                    for name in SERVERS:  # A B A B ...: each test alternates between servers
+                    # each test alternates between the servers, and which goes first alternates
+                    # too (A B, then B A: the second run of a pair has no edge over the first)
+                    order = SERVERS if (rnd + ti) % 2 else SERVERS[::-1]
+                    shown_rps: dict[str, str] = {}
+                    for name in order:
                         server = self.servers[name]
                         result = self.run_one(server, config, test)
                         for problem in result.problems:
@@ -387,11 +392,11 @@ class Runner:
                             self.failed = True
                         else:
                             table.setdefault(test, {}).setdefault(name, []).append(result.rps)
-                        shown = "error" if result.rps is None else f"{result.rps:,.0f}"
-                        line += f" {name}: {shown:>12}"
+                        shown_rps[name] = "error" if result.rps is None else f"{result.rps:,.0f}"
                         if not server.alive():
                             raise BenchmarkError(f"{name} died during the benchmark")
-                    log(line)
+                    line += "".join(f" {name}: {shown_rps[name]:>12}" for name in SERVERS)
+                    log(line + ("" if order == SERVERS else "  (plugredis first)"))
 
 
 # --------------------------------------------------------------------------- memory

@@ -1016,5 +1016,12 @@ def _flush_scheduler(deferred: list[Any]) -> Callable[[], bool]:
 if _c is not None:  # serve() reads these classes' slots directly
     _c.set_serve_types(RedisProtocol, Client, RequestParser, OK, CommandSpec, ServerOps, Blocking)
     RedisProtocol.data_received = _c.data_received_method(RedisProtocol)  # type: ignore[method-assign]
+    try:  # uvloop's stream transports: a reply may go straight to the socket (_speedups.c)
+        import uvloop.loop as _uvloop_loop
+    except ImportError:  # pragma: no cover - uvloop is a dependency
+        pass
+    else:
+        _names = ("TCPTransport", "UnixTransport")
+        _c.set_direct_write(*(t for n in _names if (t := getattr(_uvloop_loop, n, None))))
 
 _ = QUEUED  # re-exported for builtin.transactions

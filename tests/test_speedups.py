@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugredis import resp
@@ -315,6 +315,7 @@ def _run_reads(
 
 
 @needs_c
+@settings(deadline=None)  # each example starts two servers: a loaded machine takes > 200 ms
 @given(st.lists(st.lists(_commands, min_size=1, max_size=5), min_size=1, max_size=6), st.data())
 def test_serve_answers_as_the_python_read_path(
     batches: list[list[list[bytes]]], data: st.DataObject
@@ -379,3 +380,88 @@ def test_serve_writes_the_replies_of_a_loop_iteration_together() -> None:
             _speedups.defer_writes(was)
 
     asyncio.run(main())
+
+
+@needs_c
+def test_command_names_are_handed_out_once_and_parse_as_sent() -> None:
+    """The parser hands out one bytes object per recent command name (so dispatch finds it by
+    identity); names of every length and case, and arguments, still parse as sent."""
+    frames = _mb(b"GET", b"GET") + _mb(b"GET", b"k") + _mb(b"get") + _mb(b"x" * 40, b"GET")
+    reqs, end = _speedups.parse_requests(frames, 1 << 20)
+    assert end == len(frames)
+    assert reqs == [[b"GET", b"GET"], [b"GET", b"k"], [b"get"], [b"x" * 40, b"GET"]]
+    assert reqs[0][0] is reqs[1][0]  # the same name: the same object
+    assert reqs[0][1] is not reqs[0][0]  # an argument is never the cached name
+    # many names that collide in the small table replace each other and still read back right
+    names = [bytes([65 + i % 26]) * (1 + i % 24) for i in range(200)]
+    reqs, _ = _speedups.parse_requests(b"".join(_mb(n) for n in names), 1 << 20)
+    assert [r[0] for r in reqs] == names
+
+
+@needs_c
+def test_counters_bumped_in_place_are_never_ones_someone_else_holds() -> None:
+    """serve() bumps an int counter only this object refers to in place; a value that Python
+    code holds (read from INFO, a local) never changes under it."""
+    from plugredis import protocol
+    from plugredis.connection import ops_of
+    from plugredis.server import Server
+
+    server = Server(plugins=["strings"], active_expiry=False)
+    proto = protocol.RedisProtocol(server)
+    transport = _Transport()
+    proto.connection_made(transport)  # type: ignore[arg-type]
+    spec = ops_of(server).dispatch[b"get"]
+    calls0 = spec.calls
+    for _ in range(300):  # past the shared small ints
+        proto.data_received(_mb(b"GET", b"k"))
+    held_calls, held_misses = spec.calls, server.stats.keyspace_misses
+    before = (int(held_calls), int(held_misses))
+    assert before == (calls0 + 300, 300)
+    for _ in range(5):
+        proto.data_received(_mb(b"GET", b"k"))
+    assert (held_calls, held_misses) == before  # what was read is what it was
+    assert (spec.calls, server.stats.keyspace_misses) == (calls0 + 305, 305)
+    del held_calls, held_misses
+    for _ in range(1 << 10):  # in place from here on
+        proto.data_received(_mb(b"GET", b"k"))
+    assert (spec.calls, server.stats.keyspace_misses) == (calls0 + 305 + (1 << 10), 305 + (1 << 10))
+    ops = ops_of(server)
+    ops.batch_ns = (1 << 30) - 1
+    proto.data_received(_mb(b"GET", b"k"))
+    assert ops.batch_ns >= 1 << 30 and type(ops.batch_ns) is int
+    big = ops.batch_ns
+    proto.data_received(_mb(b"GET", b"k"))
+    assert big < ops.batch_ns
+
+
+@needs_c
+def test_replies_sent_straight_to_the_socket_keep_their_order_when_it_fills() -> None:
+    """serve() sends small replies straight to the socket while uvloop buffers nothing; when
+    the socket fills (a client that reads late), a reply sent in part has its rest buffered by
+    uvloop and every later reply queues behind it: the client gets them all, in order."""
+    import socket
+    import time
+
+    from plugredis.testing import encode_command, start_server
+
+    handle = start_server(plugins=["strings"])
+    try:
+        value = b"v" * 400  # small enough for the C reply path
+        batch = encode_command(["GET", "k"]) * 100
+        with socket.create_connection((handle.host, handle.port)) as s:
+            s.sendall(encode_command(["SET", "k", value]))
+            assert s.recv(5) == b"+OK\r\n"
+            for _ in range(200):  # about 8 MB of replies, more than the socket holds
+                s.sendall(batch)
+                time.sleep(0.002)  # a read each, served in C
+            s.sendall(encode_command(["ECHO", "end"]))
+            want = b"$400\r\n%s\r\n" % value * 100 * 200 + b"$3\r\nend\r\n"
+            got = bytearray()
+            s.settimeout(20)
+            while len(got) < len(want):
+                chunk = s.recv(1 << 20)
+                assert chunk, "connection closed early"
+                got += chunk
+            assert bytes(got) == want
+    finally:
+        handle.stop()
