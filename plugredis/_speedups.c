@@ -180,9 +180,6 @@ PyDoc_STRVAR(parse_requests_doc,
 "read).  None for anything else (inline commands, empty or negative counts, other headers,\n"
 "leading zeros...), which the caller's exact parser then reads.");
 
-/* The requests in [base, end) (see parse_requests): a new list, or a new reference to None when
- * the read is not made only of canonical frames, or NULL on error.  *endpos is where the last
- * whole frame ends. */
 /* The command names of recent requests, one bytes object each, handed out again for the same
  * name: a request's name then costs no allocation, and the dispatcher's dict lookup finds it
  * by identity with its hash already computed (measured: a sixth of the user time the server
@@ -216,6 +213,9 @@ command_name(const char *s, Py_ssize_t len)
     return name;
 }
 
+/* The requests in [base, end) (see parse_requests): a new list, or a new reference to None when
+ * the read is not made only of canonical frames, or NULL on error.  *endpos is where the last
+ * whole frame ends. */
 static PyObject *
 parse_frames(const char *base, const char *end, long long max_bulk, Py_ssize_t *endpos)
 {
@@ -768,19 +768,20 @@ now_ns(long long *t)
  * right after each read wakes a sleeping client every time (an interrupt to another CPU, and in
  * a virtual machine an exit: measured by perf, 14% of the server's time under MSET with 50
  * clients, against 4% in Redis).  Each server has its list (the protocol's ``deferred`` slot)
- * of protocol, data, protocol, data...; the protocol's ``schedule_flush`` asks the server's running loop to call
- * flush_writes(deferred) and is false where no loop runs.  Deferring costs a loop
- * callback, which a lone client pays on every read for nothing: after DEFER_SINGLES flushes in a
- * row of one reply each, replies are written at once again, and DEFER_PROBE reads later the
- * deferral is tried again. */
+ * of protocol, data, protocol, data...; the protocol's ``schedule_flush`` asks the server's
+ * running loop to call flush_writes(deferred) and is false where no loop runs.  Deferring
+ * costs a loop callback, which a lone client pays on every read for nothing: after
+ * DEFER_SINGLES flushes in a row of one reply each, replies are written at once again, and
+ * DEFER_PROBE reads later the deferral is tried again. */
 static PyObject *str_is_closing;
 
-/* transport.write(data) and transport.is_closing() are called once per reply: the methods are
- * looked up once per transport class (uvloop's TCPTransport) and called as functions, where
- * PyObject_CallMethod would look them up through the class's MRO on every call.  Only for a
- * class whose instances have no __dict__ (nothing can shadow the method on one transport) and
- * whose attributes are methods (Py_TPFLAGS_METHOD_DESCRIPTOR: f(obj, x) is obj.f(x)); the
- * class's version tag tells when an assignment to the class makes the lookup stale. */
+/* transport.write(data), is_closing() and get_write_buffer_size() are called once per reply:
+ * the methods are looked up once per transport class (uvloop's TCPTransport) and called as
+ * functions, where PyObject_CallMethod would look them up through the MRO on every call.
+ * Only for a class whose instances have no __dict__ (nothing can shadow the method on one
+ * transport) and whose attributes are methods (Py_TPFLAGS_METHOD_DESCRIPTOR: f(obj, x) is
+ * obj.f(x)); the class's version tag tells when an assignment to the class makes the lookup
+ * stale. */
 static PyTypeObject *tr_type;
 static unsigned int tr_version;
 static PyObject *tr_write, *tr_is_closing, *tr_buffer_size, *str_buffer_size;
@@ -959,8 +960,9 @@ static long defer_probe = 0;
 PyDoc_STRVAR(flush_writes_doc,
 "flush_writes(deferred) -> int\n\n"
 "Write the replies serve() deferred to the end of the loop iteration (a server's list of\n"
-"protocol, data, ... where a transport may stand for its protocol), in order, and empty the list; returns how many.  Every other way of\n"
-"writing to a client calls it first (RedisProtocol._write...).");
+"protocol, data, ... where a transport may stand for its protocol), in order, and empty the\n"
+"list; returns how many.  Every other way of writing to a client calls it first\n"
+"(RedisProtocol._write...).");
 
 static PyObject *
 flush_writes(PyObject *Py_UNUSED(self), PyObject *deferred)
