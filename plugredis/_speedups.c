@@ -815,6 +815,22 @@ transport_methods(PyObject *transport)
     return 1;
 }
 
+/* transport.is_closing(): 1, 0, or -1 with an exception set */
+static int
+transport_closing(PyObject *transport)
+{
+    PyObject *r;
+    if (transport_methods(transport))
+        r = PyObject_Vectorcall(tr_is_closing, &transport, 1, NULL);
+    else
+        r = PyObject_CallMethodNoArgs(transport, str_is_closing);
+    if (r == NULL)
+        return -1;
+    int t = r == Py_False ? 0 : r == Py_True ? 1 : PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
 /* The transport classes (uvloop's) for which a reply may be sent straight to the socket: for
  * them, when the transport is open and holds nothing unsent (get_write_buffer_size() is 0, in
  * uvloop its own buffer and libuv's queue), transport.write(data) does exactly one non-blocking
@@ -847,10 +863,11 @@ set_direct_write(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t na
     Py_RETURN_NONE;
 }
 
-/* Send data to fd at once if transport allows it (above): 1 all sent, 0 not sent (or partly,
- * with *sent the bytes sent), -1 with an exception set. */
+/* Send data to fd at once if transport allows it (above; ``open``: the caller has just seen
+ * is_closing() false): 1 all sent, 0 not sent (or partly, with *sent the bytes sent), -1 with
+ * an exception set. */
 static int
-send_direct(PyObject *transport, PyObject *data, long fd, Py_ssize_t *sent)
+send_direct(PyObject *transport, PyObject *data, long fd, int open, Py_ssize_t *sent)
 {
     *sent = 0;
     if (fd < 0 || !PyBytes_CheckExact(data) || !transport_methods(transport))
@@ -860,13 +877,12 @@ send_direct(PyObject *transport, PyObject *data, long fd, Py_ssize_t *sent)
         direct |= (PyObject *)Py_TYPE(transport) == direct_types[k];
     if (!direct)
         return 0;
-    PyObject *r = PyObject_Vectorcall(tr_is_closing, &transport, 1, NULL);
-    if (r == NULL)
-        return -1;
-    Py_DECREF(r);
-    if (r != Py_False)
-        return 0;
-    r = PyObject_Vectorcall(tr_buffer_size, &transport, 1, NULL);
+    if (!open) {
+        int closing = transport_closing(transport);
+        if (closing != 0)
+            return closing < 0 ? -1 : 0;
+    }
+    PyObject *r = PyObject_Vectorcall(tr_buffer_size, &transport, 1, NULL);
     if (r == NULL)
         return -1;
     long size = PyLong_CheckExact(r) ? PyLong_AsLong(r) : -1;
@@ -891,13 +907,13 @@ send_direct(PyObject *transport, PyObject *data, long fd, Py_ssize_t *sent)
     return 1;
 }
 
-/* transport.write(data), sent straight to ``fd`` where send_direct may (fd -1: never); a new
- * reference to the result, or NULL with an exception set */
+/* transport.write(data), sent straight to ``fd`` where send_direct may (fd -1: never; ``open``
+ * as for send_direct); a new reference to the result, or NULL with an exception set */
 static PyObject *
-transport_write(PyObject *transport, PyObject *data, long fd)
+transport_write(PyObject *transport, PyObject *data, long fd, int open)
 {
     Py_ssize_t sent;
-    int r = send_direct(transport, data, fd, &sent);
+    int r = send_direct(transport, data, fd, open, &sent);
     if (r != 0)
         return r < 0 ? NULL : Py_NewRef(Py_None);
     PyObject *rest = NULL;
@@ -936,22 +952,6 @@ proto_fd(PyObject *proto)
     return fd;
 }
 
-/* transport.is_closing(): 1, 0, or -1 with an exception set */
-static int
-transport_closing(PyObject *transport)
-{
-    PyObject *r;
-    if (transport_methods(transport))
-        r = PyObject_Vectorcall(tr_is_closing, &transport, 1, NULL);
-    else
-        r = PyObject_CallMethodNoArgs(transport, str_is_closing);
-    if (r == NULL)
-        return -1;
-    int t = r == Py_False ? 0 : r == Py_True ? 1 : PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return t;
-}
-
 static int defer_on = 1, defer_singles = 0;
 static long defer_probe = 0;
 #define DEFER_SINGLES 8
@@ -982,17 +982,18 @@ flush_writes(PyObject *Py_UNUSED(self), PyObject *deferred)
     for (Py_ssize_t k = 0; k + 1 < n; k += 2) {
         PyObject *proto = PyList_GET_ITEM(batch, k), *data = PyList_GET_ITEM(batch, k + 1);
         PyObject *transport = proto;
-        long fd = proto_fd(proto);
+        long fd = -1;
         if (protocol_type != NULL && Py_TYPE(proto) == protocol_type) {
             transport = SLOT(proto, off_p_transport);
             if (transport == NULL || transport == Py_None) /* the client went away meanwhile */
                 continue;
+            fd = proto_fd(proto);
         }
         int skip = transport_closing(transport);
         if (skip > 0) /* the client went away meanwhile: nothing to write to */
             continue;
         Py_INCREF(transport);
-        PyObject *w = skip < 0 ? NULL : transport_write(transport, data, fd);
+        PyObject *w = skip < 0 ? NULL : transport_write(transport, data, fd, 1);
         Py_DECREF(transport);
         if (w == NULL) { /* as a failed write in data_received would be: reported, not fatal */
             PyErr_WriteUnraisable(transport);
@@ -1064,7 +1065,7 @@ write_reply(PyObject *proto, PyObject *transport, PyObject *joined)
                        : 0;
     }
     Py_INCREF(transport);
-    PyObject *w = transport_write(transport, joined, proto_fd(proto));
+    PyObject *w = transport_write(transport, joined, proto_fd(proto), 0);
     Py_DECREF(transport);
     if (w == NULL)
         return -1;
